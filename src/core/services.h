@@ -1,0 +1,44 @@
+#pragma once
+// core/services.h: the set of domain services, created once at start-up and shared by every
+// request. Each service is thread-safe.
+
+#include <memory>
+
+#include "engine/duckdb_engine.h"
+#include "storage/data_dir.h"
+#include "storage/metadata_store.h"
+
+namespace dss::core {
+
+class SecurityService;
+class ProjectService;
+
+struct ServicesOptions {
+  std::string server_version = "0.1.0";
+};
+
+class Services {
+ public:
+  /// `engine` must outlive the services.
+  Services(storage::DataDir data_dir, storage::MetadataStorePtr store, engine::DuckEngine& engine,
+           ServicesOptions options);
+  ~Services();
+
+  const storage::DataDir& data_dir() const { return data_dir_; }
+  storage::MetadataStore& store() { return *store_; }
+  const ServicesOptions& options() const { return options_; }
+  engine::DuckEngine& engine() { return engine_; }
+
+  SecurityService& security() { return *security_; }
+  ProjectService& projects() { return *projects_; }
+
+ private:
+  storage::DataDir data_dir_;
+  storage::MetadataStorePtr store_;
+  engine::DuckEngine& engine_;
+  ServicesOptions options_;
+  std::unique_ptr<SecurityService> security_;
+  std::unique_ptr<ProjectService> projects_;
+};
+
+}  // namespace dss::core
