@@ -12,6 +12,9 @@ namespace dss::core {
 
 class SecurityService;
 class ProjectService;
+class ManagedDataStore;
+class DatasetService;
+class DatasetDataService;
 
 struct ServicesOptions {
   std::string server_version = "0.1.0";
@@ -31,6 +34,9 @@ class Services {
 
   SecurityService& security() { return *security_; }
   ProjectService& projects() { return *projects_; }
+  ManagedDataStore& managed_data() { return *managed_data_; }
+  DatasetService& datasets() { return *datasets_; }
+  DatasetDataService& dataset_data() { return *dataset_data_; }
 
  private:
   storage::DataDir data_dir_;
@@ -39,6 +45,9 @@ class Services {
   ServicesOptions options_;
   std::unique_ptr<SecurityService> security_;
   std::unique_ptr<ProjectService> projects_;
+  std::unique_ptr<ManagedDataStore> managed_data_;
+  std::unique_ptr<DatasetService> datasets_;
+  std::unique_ptr<DatasetDataService> dataset_data_;
 };
 
 }  // namespace dss::core
