@@ -165,8 +165,8 @@ http::Response ListDatasetPartitions(Context& ctx) {
 }
 
 http::Response ClearDatasetData(Context& ctx) {
-  return http::Response::FromJson(ctx.svc.dataset_data().Clear(
-      ctx.who, Project(ctx), Name(ctx), ctx.req.QueryAll("partitions")));
+  return http::Response::FromJson(ctx.svc.dataset_data().Clear(ctx.who, Project(ctx), Name(ctx),
+                                                               ctx.req.QueryAll("partitions")));
 }
 
 http::Response CopyDatasetTo(Context& ctx) {

@@ -36,8 +36,8 @@ std::string ReadSpec::WrapSelect(const std::string& relation,
   if (sampling_method == "RANDOM_FIXED_RATIO") {
     char buf[64];
     snprintf(buf, sizeof buf, "%.17g", target_ratio);
-    where = where.empty() ? std::string("random() < ") + buf
-                          : "(" + where + ") AND random() < " + buf;
+    where =
+        where.empty() ? std::string("random() < ") + buf : "(" + where + ") AND random() < " + buf;
   }
   if (!where.empty()) sql += " WHERE " + where;
   long long lim = -1;

@@ -18,17 +18,19 @@ namespace dss::core {
 struct ReadSpec {
   std::vector<std::string> columns;     // empty = every schema column, in schema order
   std::vector<std::string> partitions;  // expanded partition ids; empty = all
-  std::string sampling_method = "FULL";  // FULL, HEAD_SEQUENCIAL, RANDOM_FIXED_NB, RANDOM_FIXED_RATIO
-  long long max_records = -1;            // HEAD_SEQUENCIAL / RANDOM_FIXED_NB
-  double target_ratio = 1.0;             // RANDOM_FIXED_RATIO
-  std::string filter_sql;                // compiled boolean SQL over quoted column names; "" = none
-  long long limit = -1;                  // extension: after sampling; -1 = none
-  long long offset = 0;                  // extension
+  std::string sampling_method =
+      "FULL";                  // FULL, HEAD_SEQUENCIAL, RANDOM_FIXED_NB, RANDOM_FIXED_RATIO
+  long long max_records = -1;  // HEAD_SEQUENCIAL / RANDOM_FIXED_NB
+  double target_ratio = 1.0;   // RANDOM_FIXED_RATIO
+  std::string filter_sql;      // compiled boolean SQL over quoted column names; "" = none
+  long long limit = -1;        // extension: after sampling; -1 = none
+  long long offset = 0;        // extension
 
   /// Wraps `relation` (a SQL relation producing the schema's columns under their names,
   /// e.g. "(SELECT ...)" or "\"schema\".\"table\"") into the SELECT that applies columns,
   /// filter, sampling, offset and limit. Portable SQL (DuckDB and PostgreSQL).
-  std::string WrapSelect(const std::string& relation, const std::vector<std::string>& all_columns) const;
+  std::string WrapSelect(const std::string& relation,
+                         const std::vector<std::string>& all_columns) const;
 };
 
 /// A started read. Not thread-safe except Interrupt().

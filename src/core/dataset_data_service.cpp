@@ -30,7 +30,8 @@ std::vector<std::pair<std::string, std::string>> SchemaOf(const Json& def) {
   if (!def.contains("schema") || !def["schema"].is_object()) return out;
   const Json& s = def["schema"];
   if (!s.contains("columns") || !s["columns"].is_array()) return out;
-  for (const auto& c : s["columns"]) out.emplace_back(c.value("name", ""), c.value("type", "string"));
+  for (const auto& c : s["columns"])
+    out.emplace_back(c.value("name", ""), c.value("type", "string"));
   return out;
 }
 
@@ -126,6 +127,17 @@ DataSource* DatasetDataService::SourceFor(const Json& def) {
 
 OpenedRead DatasetDataService::OpenRead(const std::string& project, const std::string& name,
                                         const ReadRequest& r) {
+  try {
+    return OpenReadImpl(project, name, r);
+  } catch (const std::exception& e) {
+    // The client learns of the failure from this answer; finish-streaming must agree.
+    if (!r.read_session_id.empty()) EndSession(r.read_session_id, false, e.what());
+    throw;
+  }
+}
+
+OpenedRead DatasetDataService::OpenReadImpl(const std::string& project, const std::string& name,
+                                            const ReadRequest& r) {
   Json def = datasets_.Get(project, name);
   auto fmt = ParseTabularFormat(r.format);
   if (!fmt)
@@ -163,13 +175,13 @@ OpenedRead DatasetDataService::OpenRead(const std::string& project, const std::s
       if (spec.target_ratio < 0 || spec.target_ratio > 1)
         throw ApiError::BadRequest("Sampling 'targetRatio' must be between 0 and 1");
     } else if (spec.sampling_method != "FULL") {
-      throw ApiError::BadRequest("Unsupported 'sampling.samplingMethod' '" +
-                                 spec.sampling_method +
+      throw ApiError::BadRequest("Unsupported 'sampling.samplingMethod' '" + spec.sampling_method +
                                  "': expected FULL, HEAD_SEQUENCIAL, RANDOM_FIXED_NB or "
                                  "RANDOM_FIXED_RATIO");
     }
   }
-  if (r.filter && !Trim(*r.filter).empty()) spec.filter_sql = CompileFilterFormula(*r.filter, types);
+  if (r.filter && !Trim(*r.filter).empty())
+    spec.filter_sql = CompileFilterFormula(*r.filter, types);
   if (r.limit < -1) throw ApiError::BadRequest("Parameter 'limit' must be >= 0");
   if (r.offset < 0) throw ApiError::BadRequest("Parameter 'offset' must be >= 0");
   spec.limit = r.limit;
@@ -178,12 +190,7 @@ OpenedRead DatasetDataService::OpenRead(const std::string& project, const std::s
   OpenedRead out;
   out.format = *fmt;
   out.session_id = r.read_session_id;
-  try {
-    out.stream = SourceFor(def)->Open(project, def, spec);
-  } catch (const ApiError& e) {
-    if (!r.read_session_id.empty()) EndSession(r.read_session_id, false, e.what());
-    throw;
-  }
+  out.stream = SourceFor(def)->Open(project, def, spec);
   if (!r.read_session_id.empty()) {
     std::lock_guard<std::mutex> lock(mu_);
     Prune();
@@ -318,9 +325,9 @@ std::string DatasetDataService::CopyOptions(const Json& def) const {
   std::string ft = def.value("formatType", "");
   if (ft == "parquet") return "(FORMAT parquet, COMPRESSION snappy)";
   if (ft != "csv")
-    throw ApiError(ErrorCode::kInvalidConfig,
-                   "Managed dataset '" + def.value("name", "") + "' has unsupported formatType '" +
-                       ft + "' for writing: expected csv or parquet");
+    throw ApiError(ErrorCode::kInvalidConfig, "Managed dataset '" + def.value("name", "") +
+                                                  "' has unsupported formatType '" + ft +
+                                                  "' for writing: expected csv or parquet");
   const Json fp = def.value("formatParams", Json::object());
   auto opt = [&](const char* k, const std::string& d) {
     return fp.is_object() && fp.contains(k) && fp[k].is_string() ? fp[k].get<std::string>() : d;
@@ -347,8 +354,9 @@ Json DatasetDataService::WriteRows(const auth::Principal& who, const std::string
   datasets_.Get(project, name);
   auto fmt = ParseTabularFormat(format);
   if (!fmt || *fmt == TabularFormat::kJson)
-    throw ApiError::BadRequest("Unsupported 'format' '" + format +
-                               "' for writes: expected tsv-excel-noheader, tsv-excel-header or csv");
+    throw ApiError::BadRequest(
+        "Unsupported 'format' '" + format +
+        "' for writes: expected tsv-excel-noheader, tsv-excel-header or csv");
   TempFile tmp(dir_, ".tsv");
   int fd = ::open(tmp.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) throw ApiError::Internal("Cannot create " + tmp.path.string());
@@ -402,9 +410,9 @@ Json DatasetDataService::WriteTsvFile(const std::string& project, const std::str
 
   std::string sep = fmt == TabularFormat::kCsv ? "," : "\t";
   bool header = fmt != TabularFormat::kTsvExcelNoHeader;
-  std::string reader = "read_csv(" + QuoteSqlString(file.string()) + ", delim = " +
-                       QuoteSqlString(sep) + ", quote = '\"', escape = '\"', header = " +
-                       (header ? "true" : "false") +
+  std::string reader = "read_csv(" + QuoteSqlString(file.string()) +
+                       ", delim = " + QuoteSqlString(sep) +
+                       ", quote = '\"', escape = '\"', header = " + (header ? "true" : "false") +
                        ", auto_detect = false, strict_mode = true, null_padding = false, "
                        "allow_quoted_nulls = false, compression = 'none', columns = {";
   for (size_t i = 0; i < schema.size(); ++i)
@@ -455,8 +463,8 @@ Json DatasetDataService::WriteTsvFile(const std::string& project, const std::str
 
   if (is_inline) {
     // Inline rows live in the definition: re-read the validated rows as strings.
-    auto stream = std::make_unique<engine::DuckRowStream>(
-        Connect(engine_), "SELECT * FROM " + reader);
+    auto stream =
+        std::make_unique<engine::DuckRowStream>(Connect(engine_), "SELECT * FROM " + reader);
     Json rows = mode == "append" ? def.value("inlineData", Json::array()) : Json::array();
     std::string buf;
     TabularEncoder enc(TabularFormat::kJson, &buf);
@@ -469,7 +477,8 @@ Json DatasetDataService::WriteTsvFile(const std::string& project, const std::str
     def["inlineData"] = rows;
     store_.Transact([&](storage::Txn& txn) {
       if (!txn.Get(kKindDataset, project, name))
-        throw ApiError(ErrorCode::kDatasetNotFound, "dataset does not exist: " + project + "." + name);
+        throw ApiError(ErrorCode::kDatasetNotFound,
+                       "dataset does not exist: " + project + "." + name);
       txn.Put(kKindDataset, project, name, def);
     });
     return Json{{"records", parsed.size()}};
@@ -541,7 +550,8 @@ Json DatasetDataService::WriteFromSql(engine::DuckConnection& conn, const std::s
   Partitioning part = Partitioning::FromJson(def.value("partitioning", Json()));
   if (part.partitioned()) {
     if (opts.partition.empty())
-      throw ApiError::BadRequest("Dataset '" + name + "' is partitioned: name the partition to write");
+      throw ApiError::BadRequest("Dataset '" + name +
+                                 "' is partitioned: name the partition to write");
     part.ValidateId(opts.partition);
   }
   std::string aliases, typed = "SELECT ";
@@ -563,7 +573,8 @@ Json DatasetDataService::WriteFromSql(engine::DuckConnection& conn, const std::s
     next = draft->CarryOver(base, {opts.partition});
   char part_name[32];
   snprintf(part_name, sizeof part_name, "part-%05d", next);
-  fs::path out = draft->PartitionDir(opts.partition) / (std::string(part_name) + FileExtension(def));
+  fs::path out =
+      draft->PartitionDir(opts.partition) / (std::string(part_name) + FileExtension(def));
   std::string n;
   try {
     n = conn.QueryScalar("COPY (" + typed + ") TO " + QuoteSqlString(out.string()) + " " +
@@ -580,8 +591,7 @@ Json DatasetDataService::WriteFromSql(engine::DuckConnection& conn, const std::s
   return Json{{"version", v}, {"records", records}};
 }
 
-DatasetRelation DatasetDataService::RelationFor(const std::string& project,
-                                                const std::string& name,
+DatasetRelation DatasetDataService::RelationFor(const std::string& project, const std::string& name,
                                                 const std::vector<std::string>& partitions) {
   Json def = datasets_.Get(project, name);
   if (!DuckFileSource::Handles(def))
@@ -608,8 +618,8 @@ Json DatasetDataService::CopyTo(const auth::Principal& who, const std::string& p
   auto schema = SchemaOf(src);
   if (sync) {
     Json s = src.value("schema", Json{{"columns", Json::array()}});
-    datasets_.SetSchema(who, tp, tn, Json{{"columns", s.value("columns", Json::array())},
-                                          {"userModified", false}});
+    datasets_.SetSchema(
+        who, tp, tn, Json{{"columns", s.value("columns", Json::array())}, {"userModified", false}});
   }
   ReadSpec spec;
   auto stream = SourceFor(src)->Open(project, src, spec);
@@ -633,10 +643,11 @@ Json DatasetDataService::CopyTo(const auth::Principal& who, const std::string& p
   o.mode = mode == "APPEND" ? "append" : "overwrite";
   Json r = WriteTsvFile(tp, tn, tmp.path, TabularFormat::kTsvExcelNoHeader, o);
   return Json{{"hasResult", true},
-              {"result", {{"targetProjectKey", tp},
-                          {"targetDatasetName", tn},
-                          {"records", r.value("records", 0)},
-                          {"version", r.value("version", 0)}}}};
+              {"result",
+               {{"targetProjectKey", tp},
+                {"targetDatasetName", tn},
+                {"records", r.value("records", 0)},
+                {"version", r.value("version", 0)}}}};
 }
 
 Json DatasetDataService::DetectFsLike(const std::string& project, const std::string& name,
@@ -666,7 +677,8 @@ Json DatasetDataService::DetectFsLike(const std::string& project, const std::str
     if (EndsWith(f.string(), ".parquet")) {
       std::string desc = conn->QueryScalar(
           "SELECT to_json(list({'name': column_name, 'type': column_type})) FROM (DESCRIBE "
-          "SELECT * FROM read_parquet(" + QuoteSqlString(f.string()) + "))");
+          "SELECT * FROM read_parquet(" +
+          QuoteSqlString(f.string()) + "))");
       for (const auto& c : Json::parse(desc.empty() ? "[]" : desc))
         columns.push_back({{"name", c.value("name", "")},
                            {"type", infer ? DssTypeOfDuck(c.value("type", "")) : "string"}});
@@ -675,12 +687,14 @@ Json DatasetDataService::DetectFsLike(const std::string& project, const std::str
     } else {
       std::string js = conn->QueryScalar(
           "SELECT to_json({'d': Delimiter, 'q': Quote, 'e': Escape, 'h': HasHeader, 's': "
-          "SkipRows, 'c': Columns}) FROM sniff_csv(" + QuoteSqlString(f.string()) + ")");
+          "SkipRows, 'c': Columns}) FROM sniff_csv(" +
+          QuoteSqlString(f.string()) + ")");
       Json s = Json::parse(js.empty() ? "{}" : js);
       std::string quote = s.value("q", "\"");
-      if (quote.empty() || quote == "\\0" || quote == std::string(1, '\0')) quote = "\"";
+      // The sniffer reports "(empty)" when the file has no quoting.
+      if (quote.size() != 1 || quote[0] == '\0') quote = "\"";
       std::string escape = s.value("e", "");
-      if (escape == "\\0" || escape == std::string(1, '\0')) escape = "";
+      if (escape.size() != 1 || escape[0] == '\0') escape = "";
       bool header = s.value("h", false);
       std::string style = escape.empty() || escape == quote ? "excel" : "unix";
       format["type"] = "csv";
@@ -707,8 +721,8 @@ Json DatasetDataService::DetectFsLike(const std::string& project, const std::str
     }
   } catch (const ApiError& e) {
     format["ok"] = false;
-    format["message"] = std::string("Cannot detect the format of '") + f.filename().string() +
-                        "': " + e.what();
+    format["message"] =
+        std::string("Cannot detect the format of '") + f.filename().string() + "': " + e.what();
     return Json{{"hasResult", true}, {"result", {{"format", format}, {"connectionOK", true}}}};
   }
   format["ok"] = true;

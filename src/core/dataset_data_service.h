@@ -30,7 +30,7 @@ class DatasetService;
 /// Query parameters of GET .../data/, as received.
 struct ReadRequest {
   std::string format = "tsv-excel-noheader";
-  std::optional<std::string> columns;  // comma-separated
+  std::optional<std::string> columns;   // comma-separated
   std::vector<std::string> partitions;  // specs (repeated key)
   std::optional<std::string> sampling;  // JSON
   std::optional<std::string> filter;    // formula
@@ -119,6 +119,8 @@ class DatasetDataService {
     std::string error;
     std::chrono::steady_clock::time_point at;
   };
+  OpenedRead OpenReadImpl(const std::string& project, const std::string& name,
+                          const ReadRequest& r);
   DataSource* SourceFor(const Json& def);
   void Prune();
   Json WriteTsvFile(const std::string& project, const std::string& name,

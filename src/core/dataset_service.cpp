@@ -26,7 +26,7 @@ const std::set<std::string>& KnownTypes() {
 
 const std::set<std::string>& ColumnTypes() {
   static const std::set<std::string> k = {
-      "string", "tinyint", "smallint", "int",          "bigint", "float",  "double",  "boolean",
+      "string", "tinyint",  "smallint",     "int",   "bigint", "float",  "double",   "boolean",
       "date",   "dateonly", "datetimenotz", "array", "map",    "object", "geopoint", "geometry"};
   return k;
 }
@@ -34,11 +34,14 @@ const std::set<std::string>& ColumnTypes() {
 // Top-level fields of a DSS dataset definition (anything else in a PUT is reported).
 const std::set<std::string>& KnownFields() {
   static const std::set<std::string> k = {
-      "projectKey", "name", "type", "managed", "featureGroup", "formatType", "formatParams",
-      "params", "schema", "partitioning", "tags", "description", "shortDesc", "customFields",
-      "customMeta", "checklists", "versionTag", "creationTag", "smartName", "dkuProperties",
-      "readWriteOptions", "flowOptions", "metrics", "metricsChecks", "checks", "dataSteward",
-      "backendType", "tagsFile", "dataQuality", "sourceType", "inlineData"};
+      "projectKey",       "name",         "type",         "managed",
+      "featureGroup",     "formatType",   "formatParams", "params",
+      "schema",           "partitioning", "tags",         "description",
+      "shortDesc",        "customFields", "customMeta",   "checklists",
+      "versionTag",       "creationTag",  "smartName",    "dkuProperties",
+      "readWriteOptions", "flowOptions",  "metrics",      "metricsChecks",
+      "checks",           "dataSteward",  "backendType",  "tagsFile",
+      "dataQuality",      "sourceType",   "inlineData"};
   return k;
 }
 
@@ -57,8 +60,8 @@ Json CsvFormat(const std::string& style, const std::string& sep, const std::stri
               {"escapeChar", escape},
               {"dateSerializationFormat", "ISO"},
               {"arrayMapFormat", "json"},
-              {"hiveSeparators", Json::array({"\u0002", "\u0003", "\u0004", "\u0005", "\u0006",
-                                              "\u0007", "\b"})},
+              {"hiveSeparators",
+               Json::array({"\u0002", "\u0003", "\u0004", "\u0005", "\u0006", "\u0007", "\b"})},
               {"skipRowsBeforeHeader", 0},
               {"parseHeaderRow", false},
               {"skipRowsAfterHeader", 0},
@@ -135,9 +138,9 @@ void DatasetService::ValidateName(const std::string& name) {
     throw ApiError(ErrorCode::kInvalidName, "Dataset name '" + name + "' is too long");
   for (char c : name)
     if (!(isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'))
-      throw ApiError(ErrorCode::kInvalidName,
-                     "Invalid dataset name '" + name +
-                         "': only letters, digits, '_' and '-' are allowed");
+      throw ApiError(
+          ErrorCode::kInvalidName,
+          "Invalid dataset name '" + name + "': only letters, digits, '_' and '-' are allowed");
 }
 
 void DatasetService::RequireProject(const std::string& project) const {
@@ -147,10 +150,12 @@ void DatasetService::RequireProject(const std::string& project) const {
 
 Json DatasetService::ResolveConnection(const std::string& name) const {
   if (name == "filesystem_managed")
-    return {{"name", name}, {"type", "Filesystem"},
+    return {{"name", name},
+            {"type", "Filesystem"},
             {"params", {{"root", dir_.ManagedDatasetsDir().string()}}}};
   if (name == "filesystem_folders")
-    return {{"name", name}, {"type", "Filesystem"},
+    return {{"name", name},
+            {"type", "Filesystem"},
             {"params", {{"root", dir_.ManagedFoldersDir().string()}}}};
   auto doc = store_.Get(kKindConnection, "", name);
   if (!doc)
@@ -195,14 +200,15 @@ void DatasetService::Validate(const std::string& project, const Json& def) const
                   "PostgreSQL or Inline");
   if (def.contains("params") && !def["params"].is_null() && !def["params"].is_object())
     throw Invalid("Field 'params' must be an object");
-  const Json params = def.contains("params") && def["params"].is_object() ? def["params"]
-                                                                          : Json::object();
+  const Json params =
+      def.contains("params") && def["params"].is_object() ? def["params"] : Json::object();
   if (type == "Filesystem") {
     std::string conn = Str(params, "connection", "params.");
     if (conn.empty()) throw Invalid("Missing required field 'params.connection'");
     Json c = ResolveConnection(conn);
     if (c.value("type", "") != "Filesystem")
-      throw Invalid("Connection '" + conn + "' in 'params.connection' is not a Filesystem connection");
+      throw Invalid("Connection '" + conn +
+                    "' in 'params.connection' is not a Filesystem connection");
     std::string path = Str(params, "path", "params.");
     if (path.find("..") != std::string::npos)
       throw Invalid("Field 'params.path' must not contain '..'");
@@ -223,7 +229,8 @@ void DatasetService::Validate(const std::string& project, const Json& def) const
     if (conn.empty()) throw Invalid("Missing required field 'params.connection'");
     Json c = ResolveConnection(conn);
     if (c.value("type", "") != "PostgreSQL")
-      throw Invalid("Connection '" + conn + "' in 'params.connection' is not a PostgreSQL connection");
+      throw Invalid("Connection '" + conn +
+                    "' in 'params.connection' is not a PostgreSQL connection");
     std::string mode = Str(params, "mode", "params.");
     if (mode.empty()) mode = "table";
     if (mode == "table") {
@@ -283,7 +290,8 @@ std::vector<Json> DatasetService::List(const std::string& project,
     if (!tags.empty()) {
       bool any = false;
       for (const auto& t : def.value("tags", Json::array()))
-        any |= t.is_string() && std::find(tags.begin(), tags.end(), t.get<std::string>()) != tags.end();
+        any |= t.is_string() &&
+               std::find(tags.begin(), tags.end(), t.get<std::string>()) != tags.end();
       if (!any) continue;
     }
     out.push_back(def);
@@ -299,14 +307,17 @@ Json DatasetService::Insert(const auth::Principal& who, const std::string& proje
     if (!txn.Get(kKindProject, project, kProjectDocId))
       throw ApiError(ErrorCode::kProjectNotFound, "Project '" + project + "' does not exist");
     if (txn.Get(kKindDataset, project, name))
-      throw ApiError(ErrorCode::kConflict, "Dataset '" + name + "' already exists in project '" +
-                                               project + "'");
+      throw ApiError(ErrorCode::kConflict,
+                     "Dataset '" + name + "' already exists in project '" + project + "'");
     txn.Put(kKindDataset, project, name, def);
     // A stale state (from a dataset deleted without dropping data) must not resurface.
     txn.Delete(kKindDatasetState, project, name);
     txn.AppendEvent("timeline", project,
-                    Json{{"action", "CREATE"}, {"objectType", "DATASET"}, {"objectId", name},
-                         {"user", who.AuthIdentifier()}, {"time", NowMs()},
+                    Json{{"action", "CREATE"},
+                         {"objectType", "DATASET"},
+                         {"objectId", name},
+                         {"user", who.AuthIdentifier()},
+                         {"time", NowMs()},
                          {"projectKey", project}});
   });
   return def;
@@ -323,11 +334,10 @@ Json DatasetService::Create(const auth::Principal& who, const std::string& proje
   def["name"] = name;
   def["type"] = body.contains("type") ? body["type"] : Json();
   def["managed"] = GetBool(body, "managed", false);
-  def["params"] = body.contains("params") && !body["params"].is_null() ? body["params"]
-                                                                      : Json::object();
-  def["formatType"] = body.contains("formatType") && !body["formatType"].is_null()
-                          ? body["formatType"]
-                          : Json("");
+  def["params"] =
+      body.contains("params") && !body["params"].is_null() ? body["params"] : Json::object();
+  def["formatType"] =
+      body.contains("formatType") && !body["formatType"].is_null() ? body["formatType"] : Json("");
   def["formatParams"] = body.contains("formatParams") && !body["formatParams"].is_null()
                             ? body["formatParams"]
                             : Json::object();
@@ -391,11 +401,14 @@ Json DatasetService::CreateManaged(const auth::Principal& who, const std::string
   if (ctype == "Filesystem") {
     auto [ft, fp] = FormatOption(format_id);
     def["type"] = "Filesystem";
-    def["params"] = {{"connection", conn}, {"path", "${projectKey}/" + name},
+    def["params"] = {{"connection", conn},
+                     {"path", "${projectKey}/" + name},
                      {"notReadyIfEmpty", false},
-                     {"filesSelectionRules", {{"mode", "ALL"}, {"excludeRules", Json::array()},
-                                              {"includeRules", Json::array()},
-                                              {"explicitFiles", Json::array()}}}};
+                     {"filesSelectionRules",
+                      {{"mode", "ALL"},
+                       {"excludeRules", Json::array()},
+                       {"includeRules", Json::array()},
+                       {"explicitFiles", Json::array()}}}};
     def["formatType"] = ft;
     def["formatParams"] = fp;
   } else if (ctype == "PostgreSQL") {
@@ -403,13 +416,17 @@ Json DatasetService::CreateManaged(const auth::Principal& who, const std::string
     std::string schema = GetString(specific, "overrideSQLSchema");
     if (schema.empty() && c.contains("params") && c["params"].is_object())
       schema = c["params"].value("defaultSchema", "");
-    def["params"] = {{"connection", conn}, {"mode", "table"},
-                     {"table", "${projectKey}_" + name}, {"schema", schema}, {"catalog", ""}};
+    def["params"] = {{"connection", conn},
+                     {"mode", "table"},
+                     {"table", "${projectKey}_" + name},
+                     {"schema", schema},
+                     {"catalog", ""}};
     def["formatType"] = "";
     def["formatParams"] = Json::object();
   } else {
-    throw Invalid("Connection '" + conn + "' (type '" + ctype +
-                  "') cannot store managed datasets: expected a Filesystem or PostgreSQL connection");
+    throw Invalid(
+        "Connection '" + conn + "' (type '" + ctype +
+        "') cannot store managed datasets: expected a Filesystem or PostgreSQL connection");
   }
   def["schema"] = {{"columns", Json::array()}, {"userModified", false}};
   Json partitioning = {{"ignoreNonMatchingFile", false},
@@ -425,8 +442,9 @@ Json DatasetService::CreateManaged(const auth::Principal& who, const std::string
       }
       auto src = store_.Get(kKindDataset, rp, ref);
       if (!src)
-        throw ApiError(ErrorCode::kDatasetNotFound,
-                       "Dataset '" + rp + "." + ref + "' named in 'partitioningOptionId' does not exist");
+        throw ApiError(
+            ErrorCode::kDatasetNotFound,
+            "Dataset '" + rp + "." + ref + "' named in 'partitioningOptionId' does not exist");
       if (src->data->contains("partitioning")) partitioning = (*src->data)["partitioning"];
     } else if (StartsWith(part_opt, "copy:folder:")) {
       std::string ref = part_opt.substr(12), rp = project;
@@ -437,7 +455,8 @@ Json DatasetService::CreateManaged(const auth::Principal& who, const std::string
       auto src = store_.Get(kKindManagedFolder, rp, ref);
       if (!src)
         throw ApiError(ErrorCode::kNotFound,
-                       "Managed folder '" + rp + "." + ref + "' named in 'partitioningOptionId' does not exist");
+                       "Managed folder '" + rp + "." + ref +
+                           "' named in 'partitioningOptionId' does not exist");
       if (src->data->contains("partitioning")) partitioning = (*src->data)["partitioning"];
     } else {
       throw Invalid("Invalid 'creationSettings.partitioningOptionId' '" + part_opt +
@@ -458,14 +477,14 @@ Json DatasetService::Get(const std::string& project, const std::string& name) co
   auto doc = store_.Get(kKindDataset, project, name);
   if (!doc) {
     RequireProject(project);
-    throw ApiError(ErrorCode::kDatasetNotFound,
-                   "dataset does not exist: " + project + "." + name);
+    throw ApiError(ErrorCode::kDatasetNotFound, "dataset does not exist: " + project + "." + name);
   }
   return *doc->data;
 }
 
 Json DatasetService::Save(const auth::Principal& who, const std::string& project,
                           const std::string& name, const Json& body) {
+  Get(project, name);  // 404 before any validation
   if (!body.is_object()) throw Invalid("The dataset definition must be a JSON object");
   if (body.contains("name") && body["name"].is_string() && body["name"] != name)
     throw Invalid("Field 'name' ('" + body["name"].get<std::string>() +
@@ -655,8 +674,11 @@ void DatasetService::Rename(const auth::Principal& who, const std::string& proje
     }
     data_.Rename(txn, project, old_name, new_name);
     txn.AppendEvent("timeline", project,
-                    Json{{"action", "RENAME"}, {"objectType", "DATASET"}, {"objectId", new_name},
-                         {"user", who.AuthIdentifier()}, {"time", NowMs()},
+                    Json{{"action", "RENAME"},
+                         {"objectType", "DATASET"},
+                         {"objectId", new_name},
+                         {"user", who.AuthIdentifier()},
+                         {"time", NowMs()},
                          {"projectKey", project}});
   });
 }
@@ -672,8 +694,11 @@ void DatasetService::Delete(const auth::Principal& who, const std::string& proje
     def = *doc->data;
     txn.Delete(kKindDataset, project, name);
     txn.AppendEvent("timeline", project,
-                    Json{{"action", "DELETE"}, {"objectType", "DATASET"}, {"objectId", name},
-                         {"user", who.AuthIdentifier()}, {"time", NowMs()},
+                    Json{{"action", "DELETE"},
+                         {"objectType", "DATASET"},
+                         {"objectId", name},
+                         {"user", who.AuthIdentifier()},
+                         {"time", NowMs()},
                          {"projectKey", project}});
   });
   if (!drop_data) return;

@@ -56,8 +56,8 @@ class DatasetService {
   Json SetSchema(const auth::Principal& who, const std::string& project, const std::string& name,
                  const Json& schema);
   Json GetMetadata(const std::string& project, const std::string& name) const;
-  Json SetMetadata(const auth::Principal& who, const std::string& project,
-                   const std::string& name, const Json& meta);
+  Json SetMetadata(const auth::Principal& who, const std::string& project, const std::string& name,
+                   const Json& meta);
   /// {dataset, lastBuild?, currentVersion...}.
   Json Info(const std::string& project, const std::string& name) const;
   /// Recipes reading or writing the dataset.

@@ -96,9 +96,9 @@ std::string DuckFileSource::ReaderSql(const Json& def, const std::vector<fs::pat
   if (ft == "parquet") return "read_parquet(" + list + ", union_by_name = true)";
   if (ft == "json") return "read_json_auto(" + list + ")";
   if (ft != "csv")
-    throw ApiError(ErrorCode::kInvalidConfig,
-                   "Dataset '" + def.value("name", "") + "' has no readable format (formatType '" +
-                       ft + "'): detect or set its format first");
+    throw ApiError(ErrorCode::kInvalidConfig, "Dataset '" + def.value("name", "") +
+                                                  "' has no readable format (formatType '" + ft +
+                                                  "'): detect or set its format first");
   const Json fp = def.contains("formatParams") ? def["formatParams"] : Json::object();
   std::string sep = CsvOpt(fp, "separator", ",");
   if (sep == "\\t") sep = "\t";
@@ -114,12 +114,13 @@ std::string DuckFileSource::ReaderSql(const Json& def, const std::vector<fs::pat
                        : 0;
   std::string sql = "read_csv(" + list + ", delim = " + QuoteSqlString(sep) +
                     ", quote = " + QuoteSqlString(quote) + ", escape = " + QuoteSqlString(escape) +
-                    ", header = " + (header ? "true" : "false") + ", skip = " +
-                    std::to_string(skip) + ", allow_quoted_nulls = false";
+                    ", header = " + (header ? "true" : "false") +
+                    ", skip = " + std::to_string(skip) + ", allow_quoted_nulls = false";
   if (ncols > 0) {
     // null_padding (short rows) is refused by the parallel scanner when fields hold newlines.
-    sql += ", auto_detect = false, null_padding = true, parallel = false, strict_mode = false, "
-           "columns = {";
+    sql +=
+        ", auto_detect = false, null_padding = true, parallel = false, strict_mode = false, "
+        "columns = {";
     for (size_t i = 0; i < ncols; ++i) {
       if (i) sql += ", ";
       sql += "'c" + std::to_string(i) + "': 'VARCHAR'";
@@ -134,8 +135,8 @@ std::string DuckFileSource::ReaderSql(const Json& def, const std::vector<fs::pat
 std::vector<fs::path> DuckFileSource::ExternalFiles(const std::string& project, const Json& def,
                                                     fs::path* root_out) {
   std::string type = def.value("type", "");
-  const Json params = def.contains("params") && def["params"].is_object() ? def["params"]
-                                                                        : Json::object();
+  const Json params =
+      def.contains("params") && def["params"].is_object() ? def["params"] : Json::object();
   fs::path root;
   if (type == "UploadedFiles") {
     root = dir_.UploadsDir() / project / def.value("name", "");
@@ -224,7 +225,8 @@ DatasetRelation DuckFileSource::Relation(const std::string& project, const Json&
         files = std::move(kept);
       }
     }
-    if (!files.empty()) reader = ReaderSql(def, files, def.value("formatType", "") == "csv" ? cols.size() : 0);
+    if (!files.empty())
+      reader = ReaderSql(def, files, def.value("formatType", "") == "csv" ? cols.size() : 0);
   }
   bool positional = type == "Inline" || def.value("formatType", "") == "csv";
   if (reader.empty()) {

@@ -27,8 +27,8 @@ struct DatasetRelation {
 /// Thread-safe.
 class DuckFileSource : public DataSource {
  public:
-  DuckFileSource(const storage::DataDir& dir, engine::DuckEngine& engine,
-                 ManagedDataStore& managed, DatasetService& datasets);
+  DuckFileSource(const storage::DataDir& dir, engine::DuckEngine& engine, ManagedDataStore& managed,
+                 DatasetService& datasets);
 
   std::unique_ptr<RowStream> Open(const std::string& project_key, const Json& definition,
                                   const ReadSpec& spec) override;
@@ -52,8 +52,8 @@ class DuckFileSource : public DataSource {
   static std::string DuckTypeOf(const std::string& dss_type);
   /// read_csv(...) / read_parquet(...) call over `files` for a definition's format, with
   /// every column read as VARCHAR positionally as c0..cN-1 for CSV.
-  static std::string ReaderSql(const Json& definition, const std::vector<std::filesystem::path>& files,
-                               size_t ncols);
+  static std::string ReaderSql(const Json& definition,
+                               const std::vector<std::filesystem::path>& files, size_t ncols);
 
  private:
   storage::DataDir dir_;

@@ -77,10 +77,9 @@ class Parser {
         continue;
       }
       size_t start = i;
-      bool after_value = !toks_.empty() && (toks_.back().kind == Tok::kNum ||
-                                            toks_.back().kind == Tok::kStr ||
-                                            toks_.back().kind == Tok::kIdent ||
-                                            toks_.back().kind == Tok::kRParen);
+      bool after_value =
+          !toks_.empty() && (toks_.back().kind == Tok::kNum || toks_.back().kind == Tok::kStr ||
+                             toks_.back().kind == Tok::kIdent || toks_.back().kind == Tok::kRParen);
       if (c == '-' && !after_value && i + 1 < f_.size() &&
           (isdigit(static_cast<unsigned char>(f_[i + 1])) || f_[i + 1] == '.'))
         ++i;
@@ -249,8 +248,7 @@ class Parser {
         }
         if (l.kind == Node::kColumn && r.kind == Node::kColumn && l.type != r.type &&
             !(IsNumericType(l.type) && IsNumericType(r.type)))
-          return Pred("(CAST(" + l.sql + " AS VARCHAR) " + o + " CAST(" + r.sql +
-                      " AS VARCHAR))");
+          return Pred("(CAST(" + l.sql + " AS VARCHAR) " + o + " CAST(" + r.sql + " AS VARCHAR))");
         return Pred("(" + Operand(l, r) + " " + o + " " + Operand(r, l) + ")");
       }
     }
@@ -307,8 +305,7 @@ class Parser {
         }
         std::vector<Node> a = Args();
         auto arity = [&](size_t n) {
-          if (a.size() != n)
-            Fail("function " + w + " takes " + std::to_string(n) + " argument(s)");
+          if (a.size() != n) Fail("function " + w + " takes " + std::to_string(n) + " argument(s)");
         };
         if (w == "val") {
           arity(1);
@@ -321,8 +318,7 @@ class Parser {
         }
         if (w == "isNonBlank" || w == "isNotBlank") {
           arity(1);
-          return Pred("(" + a[0].sql + " IS NOT NULL AND CAST(" + a[0].sql +
-                      " AS VARCHAR) <> '')");
+          return Pred("(" + a[0].sql + " IS NOT NULL AND CAST(" + a[0].sql + " AS VARCHAR) <> '')");
         }
         if (w == "isNull") {
           arity(1);

@@ -132,8 +132,7 @@ int VersionDraft::CarryOver(const DataSnapshot& base, const std::set<std::string
   if (base.version == 0) return 0;
   auto link_dir = [&](const fs::path& from, const fs::path& to) {
     std::error_code ec;
-    for (auto it = fs::directory_iterator(from, ec); !ec && it != fs::end(it);
-         it.increment(ec)) {
+    for (auto it = fs::directory_iterator(from, ec); !ec && it != fs::end(it); it.increment(ec)) {
       if (!it->is_regular_file() || !IsDataFile(it->path())) continue;
       fs::path target = to / it->path().filename();
       std::error_code lec;
@@ -148,7 +147,8 @@ int VersionDraft::CarryOver(const DataSnapshot& base, const std::set<std::string
   bool root_excluded = except.count("NP") || except.count("");
   if (!root_excluded) link_dir(base.dir, dir_);
   for (const auto& p : base.Partitions())
-    if (!except.count(p)) link_dir(base.dir / ManagedDataStore::PartitionDirName(p), PartitionDir(p));
+    if (!except.count(p))
+      link_dir(base.dir / ManagedDataStore::PartitionDirName(p), PartitionDir(p));
   return next;
 }
 

@@ -173,7 +173,8 @@ void Partitioning::ValidateId(const std::string& id) const {
   auto vals = Split(id, '|');
   if (vals.size() != dims_.size())
     throw ApiError::BadRequest("Invalid partition '" + id + "': expected " +
-                               std::to_string(dims_.size()) + " dimension value(s) separated by '|'");
+                               std::to_string(dims_.size()) +
+                               " dimension value(s) separated by '|'");
   for (size_t i = 0; i < dims_.size(); ++i) {
     if (vals[i].empty())
       throw ApiError::BadRequest("Invalid partition '" + id + "': empty value for dimension '" +

@@ -20,8 +20,8 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
   // Versions left half-written by a crash are never current: remove them before serving.
   managed_data_->SweepOrphans();
   datasets_ = std::make_unique<DatasetService>(data_dir_, *store_, *managed_data_);
-  dataset_data_ = std::make_unique<DatasetDataService>(data_dir_, *store_, engine_, *datasets_,
-                                                       *managed_data_);
+  dataset_data_ =
+      std::make_unique<DatasetDataService>(data_dir_, *store_, engine_, *datasets_, *managed_data_);
 }
 
 Services::~Services() = default;

@@ -325,8 +325,8 @@ void DuckRowStream::EncodeChunk(TabularEncoder& enc) {
           break;
         }
         case DUCKDB_TYPE_DATE:
-          enc.String(std::string_view(
-              buf, FormatDate(buf, static_cast<const int32_t*>(data[c])[r])));
+          enc.String(
+              std::string_view(buf, FormatDate(buf, static_cast<const int32_t*>(data[c])[r])));
           break;
         case DUCKDB_TYPE_TIMESTAMP:
           enc.String(std::string_view(
@@ -338,8 +338,7 @@ void DuckRowStream::EncodeChunk(TabularEncoder& enc) {
           break;
         case DUCKDB_TYPE_TIMESTAMP_S:
           enc.String(std::string_view(
-              buf,
-              FormatTimestamp(buf, static_cast<const int64_t*>(data[c])[r] * 1000000, false)));
+              buf, FormatTimestamp(buf, static_cast<const int64_t*>(data[c])[r] * 1000000, false)));
           break;
         case DUCKDB_TYPE_TIMESTAMP_MS:
           enc.String(std::string_view(
