@@ -1,5 +1,6 @@
 #include "core/services.h"
 
+#include "core/project_folder_service.h"
 #include "core/project_service.h"
 #include "core/security_service.h"
 
@@ -12,7 +13,8 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
       engine_(engine),
       options_(std::move(options)) {
   security_ = std::make_unique<SecurityService>(*store_);
-  projects_ = std::make_unique<ProjectService>(*store_, *security_);
+  projects_ = std::make_unique<ProjectService>(*store_, *security_, data_dir_);
+  project_folders_ = std::make_unique<ProjectFolderService>(*store_, *security_);
 }
 
 Services::~Services() = default;

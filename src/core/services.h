@@ -12,6 +12,7 @@ namespace dss::core {
 
 class SecurityService;
 class ProjectService;
+class ProjectFolderService;
 
 struct ServicesOptions {
   std::string server_version = "0.1.0";
@@ -31,6 +32,7 @@ class Services {
 
   SecurityService& security() { return *security_; }
   ProjectService& projects() { return *projects_; }
+  ProjectFolderService& project_folders() { return *project_folders_; }
 
  private:
   storage::DataDir data_dir_;
@@ -39,6 +41,7 @@ class Services {
   ServicesOptions options_;
   std::unique_ptr<SecurityService> security_;
   std::unique_ptr<ProjectService> projects_;
+  std::unique_ptr<ProjectFolderService> project_folders_;
 };
 
 }  // namespace dss::core
