@@ -12,6 +12,9 @@ namespace dss::core {
 
 class SecurityService;
 class ProjectService;
+class ConnectionService;
+class SettingsService;
+class InstanceService;
 
 struct ServicesOptions {
   std::string server_version = "0.1.0";
@@ -19,7 +22,8 @@ struct ServicesOptions {
 
 class Services {
  public:
-  /// `engine` must outlive the services.
+  /// `engine` must outlive the services. Creates the built-in connections and the instance
+  /// identity when missing (throws ApiError(kInternal) if the store cannot be written).
   Services(storage::DataDir data_dir, storage::MetadataStorePtr store, engine::DuckEngine& engine,
            ServicesOptions options);
   ~Services();
@@ -31,6 +35,9 @@ class Services {
 
   SecurityService& security() { return *security_; }
   ProjectService& projects() { return *projects_; }
+  ConnectionService& connections() { return *connections_; }
+  SettingsService& settings() { return *settings_; }
+  InstanceService& instance() { return *instance_; }
 
  private:
   storage::DataDir data_dir_;
@@ -39,6 +46,9 @@ class Services {
   ServicesOptions options_;
   std::unique_ptr<SecurityService> security_;
   std::unique_ptr<ProjectService> projects_;
+  std::unique_ptr<ConnectionService> connections_;
+  std::unique_ptr<SettingsService> settings_;
+  std::unique_ptr<InstanceService> instance_;
 };
 
 }  // namespace dss::core
