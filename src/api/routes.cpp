@@ -6,6 +6,7 @@
 #include "api/connection_handlers.h"
 #include "api/instance_handlers.h"
 #include "api/meta_handlers.h"
+#include "api/project_folder_handlers.h"
 #include "api/project_handlers.h"
 
 namespace dss::api {
@@ -28,9 +29,54 @@ const std::vector<Route>& Routes() {
        "List projects readable by the caller"},
       {"POST", "/projects/", A::kCreateProjects, CreateProject, "Create a project"},
       {"GET", "/projects/{projectKey}", A::kProjectRead, GetProject, "Project summary"},
-      // (more project routes: metadata, settings, permissions, variables, tags, timeline...)
+      {"DELETE", "/projects/{projectKey}", A::kProjectAdmin, DeleteProject,
+       "Delete a project (future-style reply)"},
+      {"GET", "/projects/{projectKey}/metadata", A::kProjectAdmin, GetProjectMetadata,
+       "Project metadata"},
+      {"PUT", "/projects/{projectKey}/metadata", A::kProjectAdmin, SetProjectMetadata,
+       "Replace project metadata"},
+      {"GET", "/projects/{projectKey}/settings", A::kProjectAdmin, GetProjectSettings,
+       "Project settings (params)"},
+      {"PUT", "/projects/{projectKey}/settings", A::kProjectAdmin, SetProjectSettings,
+       "Replace project settings"},
+      {"GET", "/projects/{projectKey}/permissions", A::kProjectAdmin, GetProjectPermissions,
+       "Project owner and permissions"},
+      {"PUT", "/projects/{projectKey}/permissions", A::kProjectAdmin, SetProjectPermissions,
+       "Replace project owner and permissions"},
+      {"GET", "/projects/{projectKey}/tags", A::kProjectRead, GetProjectTags, "Project tags"},
+      {"PUT", "/projects/{projectKey}/tags", A::kProjectWrite, SetProjectTags,
+       "Replace project tags"},
+      {"GET", "/projects/{projectKey}/interest", A::kProjectRead, GetProjectInterest,
+       "Star and watch counts"},
+      {"GET", "/projects/{projectKey}/timeline", A::kProjectRead, GetProjectTimeline,
+       "Project timeline"},
+
+      // --- Project variables ---
+      {"GET", "/projects/{projectKey}/variables/", A::kProjectRead, GetProjectVariables,
+       "Project variables {standard, local}"},
+      {"PUT", "/projects/{projectKey}/variables/", A::kProjectWrite, SetProjectVariables,
+       "Replace project variables"},
+      {"GET", "/projects/{projectKey}/variables-resolved", A::kProjectRead, GetResolvedVariables,
+       "Instance and project variables merged"},
 
       // --- Project folders ---
+      {"GET", "/project-folders/locate-project/{projectKey}", A::kProjectRead, LocateProject,
+       "Folder holding a project"},
+      {"GET", "/project-folders/{folderId}", A::kAuthenticated, GetProjectFolder, "Project folder"},
+      {"DELETE", "/project-folders/{folderId}", A::kAuthenticated, DeleteProjectFolder,
+       "Delete an empty project folder"},
+      {"POST", "/project-folders/{folderId}/children", A::kAuthenticated, CreateProjectFolderChild,
+       "Create a child folder"},
+      {"GET", "/project-folders/{folderId}/settings", A::kAuthenticated, GetProjectFolderSettings,
+       "Project folder settings"},
+      {"PUT", "/project-folders/{folderId}/settings", A::kAuthenticated, SetProjectFolderSettings,
+       "Replace project folder settings"},
+      {"GET", "/project-folders/{folderId}/default-for-project-creation", A::kAuthenticated,
+       GetDefaultFolderForProjectCreation, "Folder new projects land in"},
+      {"POST", "/project-folders/{folderId}/move", A::kAuthenticated, MoveProjectFolder,
+       "Move a folder"},
+      {"POST", "/project-folders/{folderId}/projects/{projectKey}/move", A::kProjectAdmin,
+       MoveProjectToFolder, "Move a project to another folder"},
 
       // --- Users, groups, current user ---
 

@@ -15,6 +15,7 @@ class ProjectService;
 class ConnectionService;
 class SettingsService;
 class InstanceService;
+class ProjectFolderService;
 
 struct ServicesOptions {
   std::string server_version = "0.1.0";
@@ -38,6 +39,7 @@ class Services {
   ConnectionService& connections() { return *connections_; }
   SettingsService& settings() { return *settings_; }
   InstanceService& instance() { return *instance_; }
+  ProjectFolderService& project_folders() { return *project_folders_; }
 
  private:
   storage::DataDir data_dir_;
@@ -49,6 +51,7 @@ class Services {
   std::unique_ptr<ConnectionService> connections_;
   std::unique_ptr<SettingsService> settings_;
   std::unique_ptr<InstanceService> instance_;
+  std::unique_ptr<ProjectFolderService> project_folders_;
 };
 
 }  // namespace dss::core
