@@ -3,6 +3,8 @@
 #include "api/routes.h"
 
 #include "api/auth_handlers.h"
+#include "api/connection_handlers.h"
+#include "api/instance_handlers.h"
 #include "api/meta_handlers.h"
 #include "api/project_folder_handlers.h"
 #include "api/project_handlers.h"
@@ -81,8 +83,31 @@ const std::vector<Route>& Routes() {
       // --- API keys (global, personal) ---
 
       // --- Connections ---
+      {"GET", "/admin/connections/", A::kAdmin, ListConnections,
+       "Connections keyed by name (secrets masked)"},
+      {"POST", "/admin/connections/", A::kAdmin, CreateConnection, "Create a connection"},
+      {"GET", "/admin/connections/{name}", A::kAdmin, GetConnection,
+       "Connection definition (secrets masked)"},
+      {"PUT", "/admin/connections/{name}", A::kAdmin, UpdateConnection,
+       "Replace a connection definition (masked or omitted secrets are kept)"},
+      {"DELETE", "/admin/connections/{name}", A::kAdmin, DeleteConnection,
+       "Delete a connection (not the built-in ones)"},
+      {"GET", "/connections/get-names", A::kAuthenticated, ListConnectionNames,
+       "Names of the connections usable by the caller (?type=, 'all' = any)"},
+      {"GET", "/connections/{name}/info", A::kAuthenticated, GetConnectionInfo,
+       "Connection type and parameters, without secrets"},
 
       // --- Instance: general settings, global variables, instance info, logs ---
+      {"GET", "/admin/general-settings", A::kAdmin, GetGeneralSettings, "General settings"},
+      {"PUT", "/admin/general-settings", A::kAdmin, PutGeneralSettings,
+       "Replace the general settings; answers {warnings} for unknown fields"},
+      {"GET", "/admin/variables/", A::kAdmin, GetInstanceVariables, "Instance variables"},
+      {"PUT", "/admin/variables/", A::kAdmin, PutInstanceVariables,
+       "Replace the instance variables"},
+      {"GET", "/instance-info", A::kAuthenticated, GetInstanceInfo,
+       "Node id, name, type and version"},
+      {"GET", "/admin/logs/", A::kAdmin, ListLogs, "Server log file names"},
+      {"GET", "/admin/logs/{name}", A::kAdmin, GetLog, "A server log file as a JSON string"},
 
       // --- Datasets ---
 
