@@ -3,6 +3,7 @@
 #include "api/routes.h"
 
 #include "api/auth_handlers.h"
+#include "api/future_handlers.h"
 #include "api/meta_handlers.h"
 #include "api/project_handlers.h"
 
@@ -43,6 +44,12 @@ const std::vector<Route>& Routes() {
       // --- Managed folders ---
 
       // --- Futures ---
+      {"GET", "/futures/", A::kAuthenticated, ListFutures,
+       "Alive long-running tasks of the caller (allUsers: everyone's, admin only)"},
+      {"GET", "/futures/{futureId}", A::kAuthenticated, GetFuture,
+       "State of a long-running task; an error once it failed or was aborted"},
+      {"DELETE", "/futures/{futureId}", A::kAuthenticated, AbortFuture,
+       "Abort a long-running task"},
 
       // --- SQL queries ---
 

@@ -1,5 +1,6 @@
 #include "core/services.h"
 
+#include "core/future_service.h"
 #include "core/project_service.h"
 #include "core/security_service.h"
 
@@ -13,6 +14,7 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
       options_(std::move(options)) {
   security_ = std::make_unique<SecurityService>(*store_);
   projects_ = std::make_unique<ProjectService>(*store_, *security_);
+  futures_ = std::make_unique<FutureService>(FutureOptions{});
 }
 
 Services::~Services() = default;

@@ -12,6 +12,7 @@ namespace dss::core {
 
 class SecurityService;
 class ProjectService;
+class FutureService;
 
 struct ServicesOptions {
   std::string server_version = "0.1.0";
@@ -31,6 +32,7 @@ class Services {
 
   SecurityService& security() { return *security_; }
   ProjectService& projects() { return *projects_; }
+  FutureService& futures() { return *futures_; }
 
  private:
   storage::DataDir data_dir_;
@@ -39,6 +41,8 @@ class Services {
   ServicesOptions options_;
   std::unique_ptr<SecurityService> security_;
   std::unique_ptr<ProjectService> projects_;
+  // Declared last so it is destroyed first: running tasks use the other services.
+  std::unique_ptr<FutureService> futures_;
 };
 
 }  // namespace dss::core
