@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "core/dataset_data_service.h"
 #include "core/dataset_service.h"
+#include "core/future_service.h"
 
 namespace dss::api {
 
@@ -170,13 +171,29 @@ http::Response ClearDatasetData(Context& ctx) {
 }
 
 http::Response CopyDatasetTo(Context& ctx) {
+  auto& data = ctx.svc.dataset_data();
+  std::string project = Project(ctx), name = Name(ctx);
+  Json body = ctx.Body();
+  auth::Principal who = ctx.who;
+  // Fail fast on what can be checked now; the copy itself runs as a future.
+  data.CheckCopy(project, name, body);
   return http::Response::FromJson(
-      ctx.svc.dataset_data().CopyTo(ctx.who, Project(ctx), Name(ctx), ctx.Body()));
+      ctx.svc.futures().Start(ctx.who, project, "Copy dataset " + name,
+                              [&data, who, project, name, body](core::FutureContext&) {
+                                return data.CopyTo(who, project, name, body)["result"];
+                              }));
 }
 
 http::Response DetectDatasetFsLike(Context& ctx) {
+  auto& data = ctx.svc.dataset_data();
+  std::string project = Project(ctx), name = Name(ctx);
+  Json body = ctx.Body();
+  ctx.svc.datasets().Get(project, name);
   return http::Response::FromJson(
-      ctx.svc.dataset_data().DetectFsLike(Project(ctx), Name(ctx), ctx.Body()));
+      ctx.svc.futures().Start(ctx.who, project, "Detect format of " + name,
+                              [&data, project, name, body](core::FutureContext&) {
+                                return data.DetectFsLike(project, name, body)["result"];
+                              }));
 }
 
 http::Response GetDatasetVersions(Context& ctx) {

@@ -602,9 +602,28 @@ DatasetRelation DatasetDataService::RelationFor(const std::string& project, cons
 // ---------------------------------------------------------------------------------------
 // Copy and detection
 
+void DatasetDataService::CheckCopy(const std::string& project, const std::string& name,
+                                   const Json& body) {
+  if (!body.is_object()) throw ApiError::BadRequest("copyTo body must be an object");
+  std::string tp = GetString(body, "targetProjectKey", project);
+  if (tp.empty()) tp = project;
+  std::string tn = RequireString(body, "targetDatasetName");
+  GetBool(body, "syncSchema", true);
+  std::string mode = ToUpper(GetString(body, "writeMode", "OVERWRITE"));
+  if (mode != "OVERWRITE" && mode != "APPEND")
+    throw ApiError::BadRequest("Invalid 'writeMode' '" + mode + "': expected OVERWRITE or APPEND");
+  datasets_.Get(project, name);
+  Json dst = datasets_.Get(tp, tn);
+  if (tp == project && tn == name) throw ApiError::BadRequest("Cannot copy a dataset onto itself");
+  if (!IsManagedFs(dst) && dst.value("type", "") != "Inline")
+    throw ApiError::BadRequest("Target dataset '" + tn +
+                               "' cannot be written: only managed filesystem and Inline datasets "
+                               "accept copies");
+}
+
 Json DatasetDataService::CopyTo(const auth::Principal& who, const std::string& project,
                                 const std::string& name, const Json& body) {
-  if (!body.is_object()) throw ApiError::BadRequest("copyTo body must be an object");
+  CheckCopy(project, name, body);
   std::string tp = GetString(body, "targetProjectKey", project);
   if (tp.empty()) tp = project;
   std::string tn = RequireString(body, "targetDatasetName");

@@ -101,7 +101,10 @@ class DatasetDataService {
   DatasetRelation RelationFor(const std::string& project, const std::string& name,
                               const std::vector<std::string>& partitions);
 
-  /// copyTo (synchronous; returns the future-style result).
+  /// Validates a copyTo body and that both datasets exist (what can fail before the copy
+  /// starts). Throws ApiError(kBadRequest, kDatasetNotFound).
+  void CheckCopy(const std::string& project, const std::string& name, const Json& body);
+  /// copyTo, run inside a future: {hasResult: true, result: {records, version...}}.
   Json CopyTo(const auth::Principal& who, const std::string& project, const std::string& name,
               const Json& body);
   /// testAndDetectSettings/fsLike: {format: {ok, type, params, schemaDetection: {newSchema}}}.

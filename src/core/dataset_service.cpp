@@ -6,6 +6,7 @@
 #include "common/api_error.h"
 #include "common/clock.h"
 #include "common/strings.h"
+#include "core/connection_service.h"
 #include "core/managed_data_store.h"
 #include "core/partitioning.h"
 #include "core/security_service.h"

@@ -194,8 +194,9 @@ Json ManagedDataStore::State(const std::string& project, const std::string& name
 }
 
 int ManagedDataStore::VersionsToKeep() const {
-  for (const char* id : {"general", "settings"}) {
-    auto doc = store_.Get("general_settings", "", id);
+  {
+    // General settings live in "settings"/""/"general" (SettingsService).
+    auto doc = store_.Get("settings", "", "general");
     if (doc && doc->data->is_object() && doc->data->contains("datasetVersionsToKeep") &&
         (*doc->data)["datasetVersionsToKeep"].is_number_integer()) {
       int n = (*doc->data)["datasetVersionsToKeep"].get<int>();

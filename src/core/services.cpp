@@ -1,10 +1,15 @@
 #include "core/services.h"
 
+#include "core/connection_service.h"
 #include "core/dataset_data_service.h"
 #include "core/dataset_service.h"
+#include "core/future_service.h"
+#include "core/instance_service.h"
 #include "core/managed_data_store.h"
+#include "core/project_folder_service.h"
 #include "core/project_service.h"
 #include "core/security_service.h"
+#include "core/settings_service.h"
 
 namespace dss::core {
 
@@ -15,13 +20,21 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
       engine_(engine),
       options_(std::move(options)) {
   security_ = std::make_unique<SecurityService>(*store_);
-  projects_ = std::make_unique<ProjectService>(*store_, *security_);
   managed_data_ = std::make_unique<ManagedDataStore>(data_dir_, *store_);
   // Versions left half-written by a crash are never current: remove them before serving.
   managed_data_->SweepOrphans();
   datasets_ = std::make_unique<DatasetService>(data_dir_, *store_, *managed_data_);
   dataset_data_ =
       std::make_unique<DatasetDataService>(data_dir_, *store_, engine_, *datasets_, *managed_data_);
+  connections_ = std::make_unique<ConnectionService>(*store_, data_dir_);
+  settings_ = std::make_unique<SettingsService>(*store_);
+  instance_ =
+      std::make_unique<InstanceService>(*store_, data_dir_, *settings_, options_.server_version);
+  connections_->EnsureBuiltins();
+  instance_->EnsureIdentity();
+  projects_ = std::make_unique<ProjectService>(*store_, *security_, data_dir_);
+  project_folders_ = std::make_unique<ProjectFolderService>(*store_, *security_);
+  futures_ = std::make_unique<FutureService>(FutureOptions{});
 }
 
 Services::~Services() = default;

@@ -15,6 +15,11 @@ class ProjectService;
 class ManagedDataStore;
 class DatasetService;
 class DatasetDataService;
+class ConnectionService;
+class SettingsService;
+class InstanceService;
+class ProjectFolderService;
+class FutureService;
 
 struct ServicesOptions {
   std::string server_version = "0.1.0";
@@ -22,7 +27,8 @@ struct ServicesOptions {
 
 class Services {
  public:
-  /// `engine` must outlive the services.
+  /// `engine` must outlive the services. Creates the built-in connections and the instance
+  /// identity when missing (throws ApiError(kInternal) if the store cannot be written).
   Services(storage::DataDir data_dir, storage::MetadataStorePtr store, engine::DuckEngine& engine,
            ServicesOptions options);
   ~Services();
@@ -37,6 +43,11 @@ class Services {
   ManagedDataStore& managed_data() { return *managed_data_; }
   DatasetService& datasets() { return *datasets_; }
   DatasetDataService& dataset_data() { return *dataset_data_; }
+  ConnectionService& connections() { return *connections_; }
+  SettingsService& settings() { return *settings_; }
+  InstanceService& instance() { return *instance_; }
+  ProjectFolderService& project_folders() { return *project_folders_; }
+  FutureService& futures() { return *futures_; }
 
  private:
   storage::DataDir data_dir_;
@@ -48,6 +59,12 @@ class Services {
   std::unique_ptr<ManagedDataStore> managed_data_;
   std::unique_ptr<DatasetService> datasets_;
   std::unique_ptr<DatasetDataService> dataset_data_;
+  std::unique_ptr<ConnectionService> connections_;
+  std::unique_ptr<SettingsService> settings_;
+  std::unique_ptr<InstanceService> instance_;
+  std::unique_ptr<ProjectFolderService> project_folders_;
+  // Declared last so it is destroyed first: running tasks use the other services.
+  std::unique_ptr<FutureService> futures_;
 };
 
 }  // namespace dss::core

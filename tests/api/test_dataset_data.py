@@ -42,6 +42,17 @@ def client_rows(text, columns):
     return out
 
 
+def wait_future(admin, state):
+    """DSSFuture.wait_for_result: poll GET /futures/{id}?peek=False until hasResult."""
+    import time
+    deadline = time.time() + 60
+    while not state.get("hasResult"):
+        assert time.time() < deadline, state
+        time.sleep(0.05)
+        state = admin.get("/futures/%s" % state["jobId"], params={"peek": False})
+    return state["result"]
+
+
 def iter_rows(admin, project, name, **params):
     """What DSSDataset.iter_rows does: data/ then schema then finish-streaming."""
     sid = str(uuid.uuid4())
@@ -289,13 +300,14 @@ def test_copy_to(admin, project):
     fut = admin.post("/projects/%s/datasets/src/actions/copyTo" % project,
                      {"targetProjectKey": project, "targetDatasetName": "dst", "syncSchema": True,
                       "writeMode": "OVERWRITE"})
-    assert fut["hasResult"] is True
+    assert "jobId" in fut
+    assert wait_future(admin, fut)["records"] == len(TRICKY)
     a, _ = iter_rows(admin, project, "src")
     b, _ = iter_rows(admin, project, "dst")
     assert a == b
-    admin.post("/projects/%s/datasets/src/actions/copyTo" % project,
-               {"targetProjectKey": project, "targetDatasetName": "dst", "syncSchema": True,
-                "writeMode": "APPEND"})
+    wait_future(admin, admin.post("/projects/%s/datasets/src/actions/copyTo" % project,
+                                  {"targetProjectKey": project, "targetDatasetName": "dst",
+                                   "syncSchema": True, "writeMode": "APPEND"}))
     b, _ = iter_rows(admin, project, "dst")
     assert b == a + a
     with pytest.raises(DssError) as e:
@@ -313,7 +325,7 @@ def detect_and_save(admin, project, name, infer=False):
     d = admin.get("/projects/%s/datasets/%s" % (project, name))
     fut = admin.post("/projects/%s/datasets/%s/actions/testAndDetectSettings/fsLike" % (project, name),
                      {"detectPossibleFormats": True, "inferStorageTypes": infer})
-    res = fut["result"] if fut.get("hasResult") else None
+    res = wait_future(admin, fut)
     assert res["format"]["ok"], res
     d["formatType"] = res["format"]["type"]
     d["formatParams"] = res["format"]["params"]
@@ -328,7 +340,7 @@ def test_uploaded_files_detect_and_read(admin, server, project):
     # No file yet: detection answers ok=false.
     fut = admin.post("/projects/%s/datasets/up/actions/testAndDetectSettings/fsLike" % project,
                      {"detectPossibleFormats": True})
-    assert fut["result"]["format"]["ok"] is False
+    assert wait_future(admin, fut)["format"]["ok"] is False
     d = os.path.join(server.data_dir, "uploads", project, "up")
     os.makedirs(d)
     rows = [["id", "name", "score", "when"], ["1", 'Ann "A"', "2.5", "2020-01-01"],
