@@ -19,6 +19,7 @@ class ApiKeyService;
 class SettingsService;
 class InstanceService;
 class ProjectFolderService;
+class FutureService;
 
 struct ServicesOptions {
   std::string server_version = "0.1.0";
@@ -46,6 +47,7 @@ class Services {
   SettingsService& settings() { return *settings_; }
   InstanceService& instance() { return *instance_; }
   ProjectFolderService& project_folders() { return *project_folders_; }
+  FutureService& futures() { return *futures_; }
 
  private:
   storage::DataDir data_dir_;
@@ -61,6 +63,8 @@ class Services {
   std::unique_ptr<SettingsService> settings_;
   std::unique_ptr<InstanceService> instance_;
   std::unique_ptr<ProjectFolderService> project_folders_;
+  // Declared last so it is destroyed first: running tasks use the other services.
+  std::unique_ptr<FutureService> futures_;
 };
 
 }  // namespace dss::core
