@@ -4,6 +4,7 @@
 
 #include "api/auth_handlers.h"
 #include "api/connection_handlers.h"
+#include "api/future_handlers.h"
 #include "api/instance_handlers.h"
 #include "api/meta_handlers.h"
 #include "api/project_folder_handlers.h"
@@ -114,6 +115,12 @@ const std::vector<Route>& Routes() {
       // --- Managed folders ---
 
       // --- Futures ---
+      {"GET", "/futures/", A::kAuthenticated, ListFutures,
+       "Alive long-running tasks of the caller (allUsers: everyone's, admin only)"},
+      {"GET", "/futures/{futureId}", A::kAuthenticated, GetFuture,
+       "State of a long-running task; an error once it failed or was aborted"},
+      {"DELETE", "/futures/{futureId}", A::kAuthenticated, AbortFuture,
+       "Abort a long-running task"},
 
       // --- SQL queries ---
 

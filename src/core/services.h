@@ -16,6 +16,7 @@ class ConnectionService;
 class SettingsService;
 class InstanceService;
 class ProjectFolderService;
+class FutureService;
 
 struct ServicesOptions {
   std::string server_version = "0.1.0";
@@ -40,6 +41,7 @@ class Services {
   SettingsService& settings() { return *settings_; }
   InstanceService& instance() { return *instance_; }
   ProjectFolderService& project_folders() { return *project_folders_; }
+  FutureService& futures() { return *futures_; }
 
  private:
   storage::DataDir data_dir_;
@@ -52,6 +54,8 @@ class Services {
   std::unique_ptr<SettingsService> settings_;
   std::unique_ptr<InstanceService> instance_;
   std::unique_ptr<ProjectFolderService> project_folders_;
+  // Declared last so it is destroyed first: running tasks use the other services.
+  std::unique_ptr<FutureService> futures_;
 };
 
 }  // namespace dss::core
