@@ -1,15 +1,18 @@
 #include "core/services.h"
 
+#include "core/api_key_service.h"
 #include "core/connection_service.h"
 #include "core/dataset_data_service.h"
 #include "core/dataset_service.h"
 #include "core/future_service.h"
+#include "core/group_service.h"
 #include "core/instance_service.h"
 #include "core/managed_data_store.h"
 #include "core/project_folder_service.h"
 #include "core/project_service.h"
 #include "core/security_service.h"
 #include "core/settings_service.h"
+#include "core/user_service.h"
 
 namespace dss::core {
 
@@ -27,6 +30,9 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
   dataset_data_ =
       std::make_unique<DatasetDataService>(data_dir_, *store_, engine_, *datasets_, *managed_data_);
   connections_ = std::make_unique<ConnectionService>(*store_, data_dir_);
+  users_ = std::make_unique<UserService>(*store_);
+  groups_ = std::make_unique<GroupService>(*store_);
+  api_keys_ = std::make_unique<ApiKeyService>(*store_, *security_);
   settings_ = std::make_unique<SettingsService>(*store_);
   instance_ =
       std::make_unique<InstanceService>(*store_, data_dir_, *settings_, options_.server_version);

@@ -16,6 +16,9 @@ class ManagedDataStore;
 class DatasetService;
 class DatasetDataService;
 class ConnectionService;
+class UserService;
+class GroupService;
+class ApiKeyService;
 class SettingsService;
 class InstanceService;
 class ProjectFolderService;
@@ -44,6 +47,9 @@ class Services {
   DatasetService& datasets() { return *datasets_; }
   DatasetDataService& dataset_data() { return *dataset_data_; }
   ConnectionService& connections() { return *connections_; }
+  UserService& users() { return *users_; }
+  GroupService& groups() { return *groups_; }
+  ApiKeyService& api_keys() { return *api_keys_; }
   SettingsService& settings() { return *settings_; }
   InstanceService& instance() { return *instance_; }
   ProjectFolderService& project_folders() { return *project_folders_; }
@@ -60,6 +66,9 @@ class Services {
   std::unique_ptr<DatasetService> datasets_;
   std::unique_ptr<DatasetDataService> dataset_data_;
   std::unique_ptr<ConnectionService> connections_;
+  std::unique_ptr<UserService> users_;
+  std::unique_ptr<GroupService> groups_;
+  std::unique_ptr<ApiKeyService> api_keys_;
   std::unique_ptr<SettingsService> settings_;
   std::unique_ptr<InstanceService> instance_;
   std::unique_ptr<ProjectFolderService> project_folders_;
