@@ -8,6 +8,7 @@
 #include "common/strings.h"
 #include "core/connection_service.h"
 #include "core/managed_data_store.h"
+#include "core/managed_folder_service.h"
 #include "core/partitioning.h"
 #include "core/security_service.h"
 

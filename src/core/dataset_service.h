@@ -15,7 +15,6 @@ namespace dss::core {
 
 inline constexpr const char* kKindDataset = "dataset";
 inline constexpr const char* kKindRecipe = "recipe";
-inline constexpr const char* kKindManagedFolder = "managed_folder";
 
 class ManagedDataStore;
 
