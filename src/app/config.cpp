@@ -102,6 +102,8 @@ void ApplyConfigFile(Config& c, const std::string& given) {
   num("maxConnections", "--max-connections", c.server.max_connections);
   num("drainTimeoutMs", "--drain-timeout-ms", c.server.drain_timeout_ms);
   num("duckdbThreads", "--duckdb-threads", c.duckdb_threads);
+  num("sqlQueryAbandonMs", "--sql-query-abandon-ms", c.sql_query_abandon_ms);
+  num("sqlStatementTimeoutMs", "--sql-statement-timeout-ms", c.sql_statement_timeout_ms);
   if (!has("--duckdb-memory-limit") && j.contains("duckdbMemoryLimit") &&
       j["duckdbMemoryLimit"].is_string())
     c.duckdb_memory_limit = j["duckdbMemoryLimit"];

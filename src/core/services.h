@@ -12,9 +12,13 @@ namespace dss::core {
 
 class SecurityService;
 class ProjectService;
+class SqlConnectionResolver;
+class SqlQueryService;
 
 struct ServicesOptions {
   std::string server_version = "0.1.0";
+  long long sql_query_abandon_ms = 10 * 60 * 1000;  // started SQL queries nobody streams
+  long long sql_statement_timeout_ms = 0;           // 0 = no limit
 };
 
 class Services {
@@ -31,6 +35,8 @@ class Services {
 
   SecurityService& security() { return *security_; }
   ProjectService& projects() { return *projects_; }
+  SqlConnectionResolver& sql_connections() { return *sql_connections_; }
+  SqlQueryService& sql_queries() { return *sql_queries_; }
 
  private:
   storage::DataDir data_dir_;
@@ -39,6 +45,8 @@ class Services {
   ServicesOptions options_;
   std::unique_ptr<SecurityService> security_;
   std::unique_ptr<ProjectService> projects_;
+  std::unique_ptr<SqlConnectionResolver> sql_connections_;
+  std::unique_ptr<SqlQueryService> sql_queries_;
 };
 
 }  // namespace dss::core
