@@ -12,8 +12,6 @@ struct Config {
   http::ServerOptions server;
   std::string duckdb_memory_limit = "2GB";
   int duckdb_threads = 2;
-  long long sql_query_abandon_ms = 10 * 60 * 1000;  // config.json sqlQueryAbandonMs
-  long long sql_statement_timeout_ms = 0;           // config.json sqlStatementTimeoutMs
   bool print_routes = false;
 };
 

@@ -56,8 +56,6 @@ int main(int argc, char** argv) {
     engine::DuckEngine engine(duck);
     core::ServicesOptions sopts;
     sopts.server_version = cfg.server.server_version;
-    sopts.sql_query_abandon_ms = cfg.sql_query_abandon_ms;
-    sopts.sql_statement_timeout_ms = cfg.sql_statement_timeout_ms;
     core::Services services(dir, storage::OpenSqliteMetadataStore(dir.MetadataFile().string()),
                             engine, sopts);
     std::string secret = app::BootstrapIfNeeded(services);

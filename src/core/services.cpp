@@ -1,7 +1,11 @@
 #include "core/services.h"
 
+#include "core/connection_service.h"
+#include "core/instance_service.h"
+#include "core/project_folder_service.h"
 #include "core/project_service.h"
 #include "core/security_service.h"
+#include "core/settings_service.h"
 #include "core/sql_connection_resolver.h"
 #include "core/sql_query_service.h"
 
@@ -14,11 +18,20 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
       engine_(engine),
       options_(std::move(options)) {
   security_ = std::make_unique<SecurityService>(*store_);
-  projects_ = std::make_unique<ProjectService>(*store_, *security_);
-  sql_connections_ = std::make_unique<SqlConnectionResolver>(*store_);
+  connections_ = std::make_unique<ConnectionService>(*store_, data_dir_);
+  settings_ = std::make_unique<SettingsService>(*store_);
+  instance_ =
+      std::make_unique<InstanceService>(*store_, data_dir_, *settings_, options_.server_version);
+  connections_->EnsureBuiltins();
+  instance_->EnsureIdentity();
+  projects_ = std::make_unique<ProjectService>(*store_, *security_, data_dir_);
+  project_folders_ = std::make_unique<ProjectFolderService>(*store_, *security_);
+  sql_connections_ = std::make_unique<SqlConnectionResolver>(*connections_);
   SqlQueryOptions sql;
-  sql.abandon_after_ms = options_.sql_query_abandon_ms;
-  sql.statement_timeout_ms = options_.sql_statement_timeout_ms;
+  SettingsService* settings = settings_.get();
+  sql.abandon_after_ms = [settings] {
+    return static_cast<int64_t>(settings->SqlQueryTimeoutSeconds()) * 1000;
+  };
   sql_queries_ = std::make_unique<SqlQueryService>(*store_, *security_, *sql_connections_, sql);
 }
 

@@ -12,18 +12,21 @@ namespace dss::core {
 
 class SecurityService;
 class ProjectService;
+class ConnectionService;
+class SettingsService;
+class InstanceService;
+class ProjectFolderService;
 class SqlConnectionResolver;
 class SqlQueryService;
 
 struct ServicesOptions {
   std::string server_version = "0.1.0";
-  long long sql_query_abandon_ms = 10 * 60 * 1000;  // started SQL queries nobody streams
-  long long sql_statement_timeout_ms = 0;           // 0 = no limit
 };
 
 class Services {
  public:
-  /// `engine` must outlive the services.
+  /// `engine` must outlive the services. Creates the built-in connections and the instance
+  /// identity when missing (throws ApiError(kInternal) if the store cannot be written).
   Services(storage::DataDir data_dir, storage::MetadataStorePtr store, engine::DuckEngine& engine,
            ServicesOptions options);
   ~Services();
@@ -35,6 +38,10 @@ class Services {
 
   SecurityService& security() { return *security_; }
   ProjectService& projects() { return *projects_; }
+  ConnectionService& connections() { return *connections_; }
+  SettingsService& settings() { return *settings_; }
+  InstanceService& instance() { return *instance_; }
+  ProjectFolderService& project_folders() { return *project_folders_; }
   SqlConnectionResolver& sql_connections() { return *sql_connections_; }
   SqlQueryService& sql_queries() { return *sql_queries_; }
 
@@ -45,6 +52,10 @@ class Services {
   ServicesOptions options_;
   std::unique_ptr<SecurityService> security_;
   std::unique_ptr<ProjectService> projects_;
+  std::unique_ptr<ConnectionService> connections_;
+  std::unique_ptr<SettingsService> settings_;
+  std::unique_ptr<InstanceService> instance_;
+  std::unique_ptr<ProjectFolderService> project_folders_;
   std::unique_ptr<SqlConnectionResolver> sql_connections_;
   std::unique_ptr<SqlQueryService> sql_queries_;
 };

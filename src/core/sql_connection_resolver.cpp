@@ -3,18 +3,17 @@
 #include <algorithm>
 
 #include "common/api_error.h"
+#include "core/connection_service.h"
 
 namespace dss::core {
 
-SqlConnectionResolver::SqlConnectionResolver(storage::MetadataStore& store) : store_(store) {}
+SqlConnectionResolver::SqlConnectionResolver(ConnectionService& connections)
+    : connections_(connections) {}
 
 Json SqlConnectionResolver::Definition(const std::string& name) const {
   if (name.empty())
     throw ApiError(ErrorCode::kBadRequest, "No connection given: field 'connection' is empty");
-  auto d = store_.Get("connection", "", name);
-  if (!d)
-    throw ApiError(ErrorCode::kConnectionNotFound, "Connection '" + name + "' does not exist");
-  return *d->data;
+  return connections_.GetDefinition(name);
 }
 
 bool SqlConnectionResolver::MayUse(const auth::Principal& who, const Json& def) {

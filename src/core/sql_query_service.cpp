@@ -136,18 +136,18 @@ void SqlQueryService::Janitor() {
 
 int SqlQueryService::CollectAbandoned(int64_t now_ms) {
   std::vector<std::shared_ptr<Query>> to_close;
+  const int64_t abandon_ms = options_.abandon_after_ms();
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto it = queries_.begin(); it != queries_.end();) {
       auto& q = it->second;
-      if (q->state == Query::State::kPending &&
-          now_ms - q->started_ms > options_.abandon_after_ms) {
+      if (q->state == Query::State::kPending && abandon_ms > 0 &&
+          now_ms - q->started_ms > abandon_ms) {
         q->state = Query::State::kFailed;
-        q->error = ApiError(ErrorCode::kConflict,
-                            "SQL query " + q->id +
-                                " was abandoned: nobody streamed its result "
-                                "within " +
-                                std::to_string(options_.abandon_after_ms / 1000) + " s");
+        q->error = ApiError(ErrorCode::kConflict, "SQL query " + q->id +
+                                                      " was abandoned: nobody streamed its result "
+                                                      "within " +
+                                                      std::to_string(abandon_ms / 1000) + " s");
         q->ended_ms = now_ms;
         to_close.push_back(q);
       } else if ((q->state == Query::State::kSucceeded || q->state == Query::State::kFailed) &&

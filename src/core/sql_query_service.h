@@ -5,9 +5,10 @@
 // result schema; the rows stay pending on that connection until the one GET .../stream that
 // reads them (TSV or JSON, paced by the socket); post-queries run after the last row; the
 // outcome is kept for .../finish-streaming. Queries nobody streams are closed after
-// `abandon_after_ms` by a janitor thread.
+// abandon_after_ms() by a janitor thread.
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,9 +28,11 @@ namespace dss::core {
 class SecurityService;
 
 struct SqlQueryOptions {
-  int64_t abandon_after_ms = 10 * 60 * 1000;  // a started query nobody streams
-  int64_t keep_outcome_ms = 60 * 60 * 1000;   // finish-streaming stays answerable this long
-  long long statement_timeout_ms = 0;         // per statement; 0 = none
+  /// How long a started query nobody streams is kept (read at each janitor pass, so that a
+  /// general-settings change applies at once); <= 0 = never abandon.
+  std::function<int64_t()> abandon_after_ms = [] { return int64_t{3600 * 1000}; };
+  int64_t keep_outcome_ms = 60 * 60 * 1000;  // finish-streaming stays answerable this long
+  long long statement_timeout_ms = 0;        // per statement; 0 = none
   int janitor_period_ms = 1000;
 };
 
@@ -42,7 +45,7 @@ class SqlQueryService {
 
   /// Starts a query from the client's body (§3.9). Returns {queryId, schema: [columns]}.
   /// Throws ApiError: kBadRequest for a missing query, no or several targets, an unsupported
-  /// type/target; kConnectionNotFound; kForbidden when `who` may not use the connection (or
+  /// type/target; kConnectionDoesNotExist; kForbidden when `who` may not use the connection (or
   /// read the dataset's project); kSqlDbUnreachable/kSqlAuthFailed when PostgreSQL cannot be
   /// reached; kSqlError with PostgreSQL's message when a pre-query or the query fails.
   /// Thread-safe; blocks until the query's first row is available.
@@ -62,7 +65,7 @@ class SqlQueryService {
 
   /// Connects to PostgreSQL connection `name` and runs a trivial query. Returns {ok, message,
   /// serverVersion?, elapsedMs}; connection failures are reported in the result, not thrown.
-  /// Throws ApiError(kConnectionNotFound), kForbidden, kInvalidConnection. Thread-safe.
+  /// Throws ApiError(kConnectionDoesNotExist), kForbidden, kInvalidConnection. Thread-safe.
   Json TestConnection(const auth::Principal& who, const std::string& name);
 
   /// Closes queries started more than abandon_after_ms before `now_ms` and never streamed, and

@@ -12,7 +12,7 @@ import itertools
 import dateutil.parser
 import pytest
 
-from conftest import DssServer, assert_error, unique
+from conftest import assert_error, unique
 from pg_support import create_pg_connection, psql, require_pg
 
 
@@ -108,21 +108,22 @@ def test_types_nulls_and_special_strings_round_trip(admin, conn, pg):
     assert schema[0]["originalType"] == "int2"
     rows = read_rows(admin, resp["queryId"], schema)
     assert len(rows) == 4
-    r0, r1, r2, r3 = rows
+    r0, r1, r2, r3 = rows  # ordered by i8: -4, 5, 9000000000, NULL
     assert r0[:7] == [-2, -3, -4, -0.5, 1e300, -0.001, False]
     assert r0[7] == 'tab\there "q" nl\nend'
     assert r0[8] == "éàü漢字"
     assert r0[9].date().isoformat() == "1999-12-31"
     assert r0[10].isoformat() == "1999-12-31T23:59:59"
     assert r0[11].isoformat() == "1999-12-31T23:59:59+00:00"
-    assert r1[:7] == [1, 100000, 9000000000, 1.5, 2.25, 12.345, True]
-    assert r1[7:9] == ["plain", "abc"]
-    assert r1[10].isoformat() == "2024-01-02T03:04:05.500000"
+    assert r1[:3] == [3, 4, 5]
+    assert r1[7] == ""  # empty string stays empty
+    assert r1[9:] == [None, None, None]
+    assert r2[:7] == [1, 100000, 9000000000, 1.5, 2.25, 12.345, True]
+    assert r2[7:9] == ["plain", "abc"]
+    assert r2[9].date().isoformat() == "2024-02-29"
+    assert r2[10].isoformat() == "2024-01-02T03:04:05.500000"
     # timestamptz is an instant: rendered in UTC.
-    assert r1[11].isoformat() == "2024-01-02T01:04:05+00:00"
-    assert r2[:3] == [3, 4, 5]
-    assert r2[7] == ""  # empty string stays empty
-    assert r2[9:] == [None, None, None]
+    assert r2[11].isoformat() == "2024-01-02T01:04:05+00:00"
     # All-NULL row: numbers/dates None, boolean False (client semantics), strings "".
     assert r3[:6] == [None] * 6 and r3[6] is False and r3[9:] == [None] * 3
     assert r3[7] == "" and r3[8] == ""
@@ -263,30 +264,21 @@ def test_large_result_streams(admin, conn):
     assert finish(admin, resp["queryId"]).status_code == 200
 
 
-def test_abandoned_queries_are_closed(pg):
-    d = __import__("tempfile").mkdtemp(prefix="dssd-sql-abandon-")
-    with open(os.path.join(d, "config.json"), "w") as f:
-        json.dump({"sqlQueryAbandonMs": 1000}, f)
-    s = DssServer(data_dir=d).start()
-    try:
-        c = s.client()
-        name = create_pg_connection(c, unique("pgab"), pg)
-        app = unique("abandon")
-        resp = c.post("/sql/queries/", sql_body("SELECT 1 AS a", name,
-                                                pre=["SET application_name = '%s'" % app]))
-        assert psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = '%s'" %
-                    app) == [["1"]]
-        deadline = time.time() + 15
-        while time.time() < deadline:
-            if psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = '%s'" %
-                    app) == [["0"]]:
-                break
-            time.sleep(0.3)
-        else:
-            raise AssertionError("abandoned query's connection was not closed")
-        assert_error(stream_raw(c, resp["queryId"]), 409)
-        body = assert_error(finish(c, resp["queryId"]), 409)
-        assert "abandoned" in body["message"]
-    finally:
-        s.stop()
-        __import__("shutil").rmtree(d, ignore_errors=True)
+def test_abandoned_queries_are_closed(fresh_server, pg):
+    c = fresh_server.client()
+    settings = c.get("/admin/general-settings")
+    settings["sqlQueryTimeoutSeconds"] = 1
+    c.put("/admin/general-settings", settings)
+    name = create_pg_connection(c, unique("pgab"), pg)
+    app = unique("abandon")
+    resp = c.post("/sql/queries/", sql_body("SELECT 1 AS a", name,
+                                            pre=["SET application_name = '%s'" % app]))
+    count_sql = "SELECT count(*) FROM pg_stat_activity WHERE application_name = '%s'" % app
+    assert psql(count_sql) == [["1"]]
+    deadline = time.time() + 15
+    while psql(count_sql) != [["0"]]:
+        assert time.time() < deadline, "abandoned query's connection was not closed"
+        time.sleep(0.3)
+    assert_error(stream_raw(c, resp["queryId"]), 409)
+    body = assert_error(finish(c, resp["queryId"]), 409)
+    assert "abandoned" in body["message"]
