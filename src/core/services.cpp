@@ -1,6 +1,7 @@
 #include "core/services.h"
 
 #include "core/connection_service.h"
+#include "core/future_service.h"
 #include "core/instance_service.h"
 #include "core/project_folder_service.h"
 #include "core/project_service.h"
@@ -33,6 +34,7 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
     return static_cast<int64_t>(settings->SqlQueryTimeoutSeconds()) * 1000;
   };
   sql_queries_ = std::make_unique<SqlQueryService>(*store_, *security_, *sql_connections_, sql);
+  futures_ = std::make_unique<FutureService>(FutureOptions{});
 }
 
 Services::~Services() = default;

@@ -18,6 +18,7 @@ class InstanceService;
 class ProjectFolderService;
 class SqlConnectionResolver;
 class SqlQueryService;
+class FutureService;
 
 struct ServicesOptions {
   std::string server_version = "0.1.0";
@@ -44,6 +45,7 @@ class Services {
   ProjectFolderService& project_folders() { return *project_folders_; }
   SqlConnectionResolver& sql_connections() { return *sql_connections_; }
   SqlQueryService& sql_queries() { return *sql_queries_; }
+  FutureService& futures() { return *futures_; }
 
  private:
   storage::DataDir data_dir_;
@@ -58,6 +60,8 @@ class Services {
   std::unique_ptr<ProjectFolderService> project_folders_;
   std::unique_ptr<SqlConnectionResolver> sql_connections_;
   std::unique_ptr<SqlQueryService> sql_queries_;
+  // Declared last so it is destroyed first: running tasks use the other services.
+  std::unique_ptr<FutureService> futures_;
 };
 
 }  // namespace dss::core
