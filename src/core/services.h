@@ -22,6 +22,8 @@ class ProjectFolderService;
 class SqlConnectionResolver;
 class SqlQueryService;
 class FutureService;
+class ManagedFolderService;
+class UploadedFilesService;
 
 struct ServicesOptions {
   std::string server_version = "0.1.0";
@@ -52,6 +54,8 @@ class Services {
   SqlConnectionResolver& sql_connections() { return *sql_connections_; }
   SqlQueryService& sql_queries() { return *sql_queries_; }
   FutureService& futures() { return *futures_; }
+  ManagedFolderService& folders() { return *folders_; }
+  UploadedFilesService& uploads() { return *uploads_; }
 
  private:
   storage::DataDir data_dir_;
@@ -69,6 +73,8 @@ class Services {
   std::unique_ptr<ProjectFolderService> project_folders_;
   std::unique_ptr<SqlConnectionResolver> sql_connections_;
   std::unique_ptr<SqlQueryService> sql_queries_;
+  std::unique_ptr<ManagedFolderService> folders_;
+  std::unique_ptr<UploadedFilesService> uploads_;
   // Declared last so it is destroyed first: running tasks use the other services.
   std::unique_ptr<FutureService> futures_;
 };
