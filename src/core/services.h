@@ -20,6 +20,8 @@ class SettingsService;
 class InstanceService;
 class ProjectFolderService;
 class FutureService;
+class ManagedFolderService;
+class UploadedFilesService;
 
 struct ServicesOptions {
   std::string server_version = "0.1.0";
@@ -48,6 +50,8 @@ class Services {
   InstanceService& instance() { return *instance_; }
   ProjectFolderService& project_folders() { return *project_folders_; }
   FutureService& futures() { return *futures_; }
+  ManagedFolderService& folders() { return *folders_; }
+  UploadedFilesService& uploads() { return *uploads_; }
 
  private:
   storage::DataDir data_dir_;
@@ -63,6 +67,8 @@ class Services {
   std::unique_ptr<SettingsService> settings_;
   std::unique_ptr<InstanceService> instance_;
   std::unique_ptr<ProjectFolderService> project_folders_;
+  std::unique_ptr<ManagedFolderService> folders_;
+  std::unique_ptr<UploadedFilesService> uploads_;
   // Declared last so it is destroyed first: running tasks use the other services.
   std::unique_ptr<FutureService> futures_;
 };
