@@ -3,7 +3,11 @@
 #include "api/routes.h"
 
 #include "api/auth_handlers.h"
+#include "api/connection_handlers.h"
+#include "api/future_handlers.h"
+#include "api/instance_handlers.h"
 #include "api/meta_handlers.h"
+#include "api/project_folder_handlers.h"
 #include "api/project_handlers.h"
 
 namespace dss::api {
@@ -26,23 +30,97 @@ const std::vector<Route>& Routes() {
        "List projects readable by the caller"},
       {"POST", "/projects/", A::kCreateProjects, CreateProject, "Create a project"},
       {"GET", "/projects/{projectKey}", A::kProjectRead, GetProject, "Project summary"},
-      // (more project routes: metadata, settings, permissions, variables, tags, timeline...)
+      {"DELETE", "/projects/{projectKey}", A::kProjectAdmin, DeleteProject,
+       "Delete a project (future-style reply)"},
+      {"GET", "/projects/{projectKey}/metadata", A::kProjectAdmin, GetProjectMetadata,
+       "Project metadata"},
+      {"PUT", "/projects/{projectKey}/metadata", A::kProjectAdmin, SetProjectMetadata,
+       "Replace project metadata"},
+      {"GET", "/projects/{projectKey}/settings", A::kProjectAdmin, GetProjectSettings,
+       "Project settings (params)"},
+      {"PUT", "/projects/{projectKey}/settings", A::kProjectAdmin, SetProjectSettings,
+       "Replace project settings"},
+      {"GET", "/projects/{projectKey}/permissions", A::kProjectAdmin, GetProjectPermissions,
+       "Project owner and permissions"},
+      {"PUT", "/projects/{projectKey}/permissions", A::kProjectAdmin, SetProjectPermissions,
+       "Replace project owner and permissions"},
+      {"GET", "/projects/{projectKey}/tags", A::kProjectRead, GetProjectTags, "Project tags"},
+      {"PUT", "/projects/{projectKey}/tags", A::kProjectWrite, SetProjectTags,
+       "Replace project tags"},
+      {"GET", "/projects/{projectKey}/interest", A::kProjectRead, GetProjectInterest,
+       "Star and watch counts"},
+      {"GET", "/projects/{projectKey}/timeline", A::kProjectRead, GetProjectTimeline,
+       "Project timeline"},
+
+      // --- Project variables ---
+      {"GET", "/projects/{projectKey}/variables/", A::kProjectRead, GetProjectVariables,
+       "Project variables {standard, local}"},
+      {"PUT", "/projects/{projectKey}/variables/", A::kProjectWrite, SetProjectVariables,
+       "Replace project variables"},
+      {"GET", "/projects/{projectKey}/variables-resolved", A::kProjectRead, GetResolvedVariables,
+       "Instance and project variables merged"},
 
       // --- Project folders ---
+      {"GET", "/project-folders/locate-project/{projectKey}", A::kProjectRead, LocateProject,
+       "Folder holding a project"},
+      {"GET", "/project-folders/{folderId}", A::kAuthenticated, GetProjectFolder, "Project folder"},
+      {"DELETE", "/project-folders/{folderId}", A::kAuthenticated, DeleteProjectFolder,
+       "Delete an empty project folder"},
+      {"POST", "/project-folders/{folderId}/children", A::kAuthenticated, CreateProjectFolderChild,
+       "Create a child folder"},
+      {"GET", "/project-folders/{folderId}/settings", A::kAuthenticated, GetProjectFolderSettings,
+       "Project folder settings"},
+      {"PUT", "/project-folders/{folderId}/settings", A::kAuthenticated, SetProjectFolderSettings,
+       "Replace project folder settings"},
+      {"GET", "/project-folders/{folderId}/default-for-project-creation", A::kAuthenticated,
+       GetDefaultFolderForProjectCreation, "Folder new projects land in"},
+      {"POST", "/project-folders/{folderId}/move", A::kAuthenticated, MoveProjectFolder,
+       "Move a folder"},
+      {"POST", "/project-folders/{folderId}/projects/{projectKey}/move", A::kProjectAdmin,
+       MoveProjectToFolder, "Move a project to another folder"},
 
       // --- Users, groups, current user ---
 
       // --- API keys (global, personal) ---
 
       // --- Connections ---
+      {"GET", "/admin/connections/", A::kAdmin, ListConnections,
+       "Connections keyed by name (secrets masked)"},
+      {"POST", "/admin/connections/", A::kAdmin, CreateConnection, "Create a connection"},
+      {"GET", "/admin/connections/{name}", A::kAdmin, GetConnection,
+       "Connection definition (secrets masked)"},
+      {"PUT", "/admin/connections/{name}", A::kAdmin, UpdateConnection,
+       "Replace a connection definition (masked or omitted secrets are kept)"},
+      {"DELETE", "/admin/connections/{name}", A::kAdmin, DeleteConnection,
+       "Delete a connection (not the built-in ones)"},
+      {"GET", "/connections/get-names", A::kAuthenticated, ListConnectionNames,
+       "Names of the connections usable by the caller (?type=, 'all' = any)"},
+      {"GET", "/connections/{name}/info", A::kAuthenticated, GetConnectionInfo,
+       "Connection type and parameters, without secrets"},
 
       // --- Instance: general settings, global variables, instance info, logs ---
+      {"GET", "/admin/general-settings", A::kAdmin, GetGeneralSettings, "General settings"},
+      {"PUT", "/admin/general-settings", A::kAdmin, PutGeneralSettings,
+       "Replace the general settings; answers {warnings} for unknown fields"},
+      {"GET", "/admin/variables/", A::kAdmin, GetInstanceVariables, "Instance variables"},
+      {"PUT", "/admin/variables/", A::kAdmin, PutInstanceVariables,
+       "Replace the instance variables"},
+      {"GET", "/instance-info", A::kAuthenticated, GetInstanceInfo,
+       "Node id, name, type and version"},
+      {"GET", "/admin/logs/", A::kAdmin, ListLogs, "Server log file names"},
+      {"GET", "/admin/logs/{name}", A::kAdmin, GetLog, "A server log file as a JSON string"},
 
       // --- Datasets ---
 
       // --- Managed folders ---
 
       // --- Futures ---
+      {"GET", "/futures/", A::kAuthenticated, ListFutures,
+       "Alive long-running tasks of the caller (allUsers: everyone's, admin only)"},
+      {"GET", "/futures/{futureId}", A::kAuthenticated, GetFuture,
+       "State of a long-running task; an error once it failed or was aborted"},
+      {"DELETE", "/futures/{futureId}", A::kAuthenticated, AbortFuture,
+       "Abort a long-running task"},
 
       // --- SQL queries ---
 
@@ -71,10 +149,15 @@ Json OpenApiDocument(const std::string& server_version) {
   Json paths = Json::object();
   for (const auto& r : Routes()) {
     std::string p = r.pattern;
-    if (!p.empty() && p[0] == '!') p = p.substr(1);
+    bool at_root = !p.empty() && p[0] == '!';
+    if (at_root) p = p.substr(1);
     // OpenAPI has no multi-segment parameter: show {path*} as {path}.
+    bool multi_segment = p.find("*}") != std::string::npos;
     for (size_t pos; (pos = p.find("*}")) != std::string::npos;) p.erase(pos, 1);
     Json op = {{"summary", r.summary}, {"x-dss-access", AccessName(r.access)}};
+    // Served at the server root rather than under the API prefixes (e.g. /metrics).
+    if (at_root) op["x-dss-root-path"] = true;
+    if (multi_segment) op["x-dss-multi-segment"] = true;
     Json params = Json::array();
     for (size_t b = p.find('{'); b != std::string::npos; b = p.find('{', b + 1)) {
       size_t e = p.find('}', b);

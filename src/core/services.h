@@ -12,6 +12,11 @@ namespace dss::core {
 
 class SecurityService;
 class ProjectService;
+class ConnectionService;
+class SettingsService;
+class InstanceService;
+class ProjectFolderService;
+class FutureService;
 
 struct ServicesOptions {
   std::string server_version = "0.1.0";
@@ -19,7 +24,8 @@ struct ServicesOptions {
 
 class Services {
  public:
-  /// `engine` must outlive the services.
+  /// `engine` must outlive the services. Creates the built-in connections and the instance
+  /// identity when missing (throws ApiError(kInternal) if the store cannot be written).
   Services(storage::DataDir data_dir, storage::MetadataStorePtr store, engine::DuckEngine& engine,
            ServicesOptions options);
   ~Services();
@@ -31,6 +37,11 @@ class Services {
 
   SecurityService& security() { return *security_; }
   ProjectService& projects() { return *projects_; }
+  ConnectionService& connections() { return *connections_; }
+  SettingsService& settings() { return *settings_; }
+  InstanceService& instance() { return *instance_; }
+  ProjectFolderService& project_folders() { return *project_folders_; }
+  FutureService& futures() { return *futures_; }
 
  private:
   storage::DataDir data_dir_;
@@ -39,6 +50,12 @@ class Services {
   ServicesOptions options_;
   std::unique_ptr<SecurityService> security_;
   std::unique_ptr<ProjectService> projects_;
+  std::unique_ptr<ConnectionService> connections_;
+  std::unique_ptr<SettingsService> settings_;
+  std::unique_ptr<InstanceService> instance_;
+  std::unique_ptr<ProjectFolderService> project_folders_;
+  // Declared last so it is destroyed first: running tasks use the other services.
+  std::unique_ptr<FutureService> futures_;
 };
 
 }  // namespace dss::core
