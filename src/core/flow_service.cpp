@@ -71,14 +71,9 @@ Json BuildGraph(storage::Txn& txn, const std::string& project) {
 }
 
 std::string NormalType(const std::string& t) {
-  static const std::set<std::string> kTypes = {"DATASET",
-                                               "MANAGED_FOLDER",
-                                               "SAVED_MODEL",
-                                               "MODEL_EVALUATION_STORE",
-                                               "RECIPE",
-                                               "STREAMING_ENDPOINT",
-                                               "LABELING_TASK",
-                                               "RETRIEVABLE_KNOWLEDGE"};
+  static const std::set<std::string> kTypes = {
+      "DATASET", "MANAGED_FOLDER",     "SAVED_MODEL",   "MODEL_EVALUATION_STORE",
+      "RECIPE",  "STREAMING_ENDPOINT", "LABELING_TASK", "RETRIEVABLE_KNOWLEDGE"};
   if (!kTypes.count(t)) throw ApiError::BadRequest("Unknown objectType '" + t + "'");
   return t;
 }
@@ -111,11 +106,13 @@ void RequireFlowObject(storage::Txn& txn, const std::string& project, const Json
     throw ApiError::BadRequest("Objects of type " + ref["objectType"].get<std::string>() +
                                " are not supported in flow zones");
   if (!txn.Get(kind, pk, ref["objectId"].get<std::string>()))
-    throw ApiError::NotFound(ref["objectType"].get<std::string>() + " does not exist: " +
-                             pk + "." + ref["objectId"].get<std::string>());
+    throw ApiError::NotFound(ref["objectType"].get<std::string>() + " does not exist: " + pk + "." +
+                             ref["objectId"].get<std::string>());
 }
 
-bool SameRef(const Json& a, const Json& b) { return a.dump() == b.dump(); }
+bool SameRef(const Json& a, const Json& b) {
+  return a.dump() == b.dump();
+}
 
 void RemoveRef(Json& arr, const Json& ref) {
   Json out = Json::array();
@@ -152,8 +149,7 @@ void FlowService::CheckRecipeFits(storage::Txn& txn, const std::string& project,
       auto [it, fresh] = producer.emplace(out, rname);
       if (!fresh && it->second != rname) {
         std::string other = it->second == name ? rname : it->second;
-        throw ApiError::BadRequest("'" + out + "' is already the output of recipe '" + other +
-                                   "'");
+        throw ApiError::BadRequest("'" + out + "' is already the output of recipe '" + other + "'");
       }
     }
   // DFS over dataset -> recipe -> dataset edges from the candidate's outputs: reaching one
@@ -333,8 +329,7 @@ Json FlowService::AddItems(const std::string& project, const std::string& zone_i
   return out;
 }
 
-Json FlowService::AddShared(const std::string& project, const std::string& zone_id,
-                            const Json& r) {
+Json FlowService::AddShared(const std::string& project, const std::string& zone_id, const Json& r) {
   Json out;
   store_.Transact([&](storage::Txn& txn) {
     Json zone = ZoneView(txn, project, zone_id);

@@ -70,13 +70,15 @@ std::vector<std::string> RoleRefs(const Json& recipe, const char* side) {
 // Checks and completes inputs/outputs: {role: {items: [{ref, deps|appendMode}]}}.
 Json NormaliseRoles(const Json& roles, const char* side) {
   if (roles.is_null()) return Json::object();
-  if (!roles.is_object()) throw ApiError::BadRequest("Field '" + std::string(side) + "' must be an object");
+  if (!roles.is_object())
+    throw ApiError::BadRequest("Field '" + std::string(side) + "' must be an object");
   Json out = roles;
   for (auto& [role, r] : out.items()) {
     std::string where = std::string(side) + "." + role;
     if (!r.is_object()) throw ApiError::BadRequest("Field '" + where + "' must be an object");
     if (!r.contains("items") || r["items"].is_null()) r["items"] = Json::array();
-    if (!r["items"].is_array()) throw ApiError::BadRequest("Field '" + where + ".items' must be an array");
+    if (!r["items"].is_array())
+      throw ApiError::BadRequest("Field '" + where + ".items' must be an array");
     for (auto& it : r["items"]) {
       if (!it.is_object() || !it.contains("ref") || !it["ref"].is_string() ||
           it["ref"].get<std::string>().empty())
@@ -88,29 +90,43 @@ Json NormaliseRoles(const Json& roles, const char* side) {
   return out;
 }
 
-Json Off() { return {{"enabled", false}, {"uiData", {{"mode", "&&"}, {"conditions", Json::array()}}}}; }
+Json Off() {
+  return {{"enabled", false}, {"uiData", {{"mode", "&&"}, {"conditions", Json::array()}}}};
+}
 
 // The payload a freshly created visual recipe gets: every array the client appends to.
 Json DefaultPayload(const std::string& type, const Json& cs, const std::vector<Json>& in_schemas) {
   size_t n = in_schemas.size();
   if (type == "grouping") {
     Json keys = Json::array();
-    if (cs.contains("groupKey") && cs["groupKey"].is_string() && !cs["groupKey"].get<std::string>().empty())
+    if (cs.contains("groupKey") && cs["groupKey"].is_string() &&
+        !cs["groupKey"].get<std::string>().empty())
       keys.push_back({{"column", cs["groupKey"]}});
-    return {{"keys", keys}, {"values", Json::array()}, {"globalCount", false},
-            {"preFilter", Off()}, {"computedColumns", Json::array()}, {"postFilter", Off()},
-            {"outputColumnNameOverrides", Json::object()}, {"customAggregates", Json::array()}};
+    return {{"keys", keys},
+            {"values", Json::array()},
+            {"globalCount", false},
+            {"preFilter", Off()},
+            {"computedColumns", Json::array()},
+            {"postFilter", Off()},
+            {"outputColumnNameOverrides", Json::object()},
+            {"customAggregates", Json::array()}};
   }
   if (type == "window")
-    return {{"windows", Json::array({{{"enablePartitioning", false}, {"partitioningColumns", Json::array()},
-                                      {"enableOrdering", false}, {"orders", Json::array()},
+    return {{"windows", Json::array({{{"enablePartitioning", false},
+                                      {"partitioningColumns", Json::array()},
+                                      {"enableOrdering", false},
+                                      {"orders", Json::array()},
                                       {"enableLimits", false}}})},
-            {"values", Json::array()}, {"preFilter", Off()}, {"computedColumns", Json::array()},
+            {"values", Json::array()},
+            {"preFilter", Off()},
+            {"computedColumns", Json::array()},
             {"postFilter", Off()}};
   if (type == "join") {
     Json vis = Json::array(), joins = Json::array();
     for (size_t i = 0; i < n; ++i)
-      vis.push_back({{"index", i}, {"preFilter", Off()}, {"computedColumns", Json::array()},
+      vis.push_back({{"index", i},
+                     {"preFilter", Off()},
+                     {"computedColumns", Json::array()},
                      {"outputColumnsSelectionMode", "AUTO_NON_CONFLICTING"}});
     // Like DSS, propose equality conditions on the columns the inputs share.
     for (size_t i = 1; i < n; ++i) {
@@ -121,41 +137,65 @@ Json DefaultPayload(const std::string& type, const Json& cs, const std::vector<J
             on.push_back({{"type", "EQ"},
                           {"column1", {{"name", a["name"]}, {"table", 0}}},
                           {"column2", {{"name", b["name"]}, {"table", i}}}});
-      joins.push_back({{"table1", 0}, {"table2", i}, {"type", "LEFT"}, {"conditionsMode", "AND"}, {"on", on}});
+      joins.push_back(
+          {{"table1", 0}, {"table2", i}, {"type", "LEFT"}, {"conditionsMode", "AND"}, {"on", on}});
     }
-    return {{"virtualInputs", vis}, {"joins", joins}, {"selectedColumns", Json::array()},
-            {"computedColumns", Json::array()}, {"postFilter", Off()}};
+    return {{"virtualInputs", vis},
+            {"joins", joins},
+            {"selectedColumns", Json::array()},
+            {"computedColumns", Json::array()},
+            {"postFilter", Off()}};
   }
   if (type == "vstack") {
     Json vis = Json::array();
     for (size_t i = 0; i < n; ++i)
       vis.push_back({{"index", i}, {"preFilter", Off()}, {"columnsMatch", Json::array()}});
-    return {{"virtualInputs", vis}, {"mode", "UNION"}, {"selectedColumns", Json::array()},
-            {"addOriginColumn", false}, {"originColumnName", "original_dataset"},
+    return {{"virtualInputs", vis},
+            {"mode", "UNION"},
+            {"selectedColumns", Json::array()},
+            {"addOriginColumn", false},
+            {"originColumnName", "original_dataset"},
             {"postFilter", Off()}};
   }
   if (type == "sort")
-    return {{"orders", Json::array()}, {"rowNumber", false}, {"rank", false}, {"denseRank", false},
-            {"preFilter", Off()}, {"computedColumns", Json::array()}, {"postFilter", Off()}};
+    return {{"orders", Json::array()}, {"rowNumber", false}, {"rank", false},
+            {"denseRank", false},      {"preFilter", Off()}, {"computedColumns", Json::array()},
+            {"postFilter", Off()}};
   if (type == "topn")
-    return {{"keys", Json::array()}, {"orders", Json::array()}, {"firstRows", 10}, {"lastRows", 0},
-            {"retrievedColumns", Json::array()}, {"preFilter", Off()},
-            {"computedColumns", Json::array()}, {"postFilter", Off()}};
+    return {{"keys", Json::array()},
+            {"orders", Json::array()},
+            {"firstRows", 10},
+            {"lastRows", 0},
+            {"retrievedColumns", Json::array()},
+            {"preFilter", Off()},
+            {"computedColumns", Json::array()},
+            {"postFilter", Off()}};
   if (type == "distinct")
-    return {{"keys", Json::array()}, {"globalCount", false}, {"preFilter", Off()},
-            {"computedColumns", Json::array()}, {"postFilter", Off()}};
+    return {{"keys", Json::array()},
+            {"globalCount", false},
+            {"preFilter", Off()},
+            {"computedColumns", Json::array()},
+            {"postFilter", Off()}};
   if (type == "sampling")
-    return {{"selection", {{"samplingMethod", "FULL"}, {"maxRecords", 10000}, {"targetRatio", 0.02}}},
-            {"filter", Off()}};
+    return {
+        {"selection", {{"samplingMethod", "FULL"}, {"maxRecords", 10000}, {"targetRatio", 0.02}}},
+        {"filter", Off()}};
   if (type == "split")
-    return {{"splitMode", "FILTERS"}, {"filterSplits", Json::array()}, {"valueSplits", Json::array()},
-            {"randomSplits", Json::array()}, {"rangeSplits", Json::array()}, {"defaultOutputIndex", 0}};
+    return {{"splitMode", "FILTERS"},       {"filterSplits", Json::array()},
+            {"valueSplits", Json::array()}, {"randomSplits", Json::array()},
+            {"rangeSplits", Json::array()}, {"defaultOutputIndex", 0}};
   if (type == "pivot")
     return {{"explicitIdentifiers", Json::array()},
-            {"pivots", Json::array({{{"keyColumns", Json::array()}, {"valueLimit", "TOP_N"}, {"topnLimit", 20},
-                                     {"minOccLimit", 0}, {"explicitValues", Json::array()},
-                                     {"globalCount", true}, {"valuesColumns", Json::array()}}})},
-            {"preFilter", Off()}, {"computedColumns", Json::array()}, {"postFilter", Off()}};
+            {"pivots", Json::array({{{"keyColumns", Json::array()},
+                                     {"valueLimit", "TOP_N"},
+                                     {"topnLimit", 20},
+                                     {"minOccLimit", 0},
+                                     {"explicitValues", Json::array()},
+                                     {"globalCount", true},
+                                     {"valuesColumns", Json::array()}}})},
+            {"preFilter", Off()},
+            {"computedColumns", Json::array()},
+            {"postFilter", Off()}};
   if (type == "shaker") return {{"steps", Json::array()}};
   return Json::object();
 }
@@ -184,7 +224,8 @@ RecipeService::RecipeService(storage::MetadataStore& store, DatasetService& data
 
 void RecipeService::ValidateName(const std::string& name) {
   bool ok = !name.empty() && name.size() <= 200;
-  for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-');
+  for (char c : name)
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-');
   if (!ok)
     throw ApiError(ErrorCode::kInvalidName,
                    "Invalid recipe name '" + name + "': use 1 to 200 of A-Z a-z 0-9 _ -");
@@ -209,7 +250,8 @@ std::vector<engine::CompiledOutput> RecipeService::CompileStored(
   auto dialect = engine::SqlDialect::DuckDB();
   for (const auto& ref : RoleRefs(recipe, "inputs")) {
     auto ds = FindDataset(txn, project, ref);
-    Json cols = ds ? ds->value("schema", Json::object()).value("columns", Json::array()) : Json::array();
+    Json cols =
+        ds ? ds->value("schema", Json::object()).value("columns", Json::array()) : Json::array();
     if (!ds || !cols.is_array() || cols.empty()) {
       *schemas_known = false;
       return {};
@@ -217,7 +259,8 @@ std::vector<engine::CompiledOutput> RecipeService::CompileStored(
     engine::Relation rel;
     rel.is_table = true;
     rel.sql = dialect.Ident(ref);
-    for (const auto& c : cols) rel.columns.push_back({c.value("name", ""), c.value("type", "string")});
+    for (const auto& c : cols)
+      rel.columns.push_back({c.value("name", ""), c.value("type", "string")});
     req.inputs[ref] = rel;
   }
   engine::RecipeCompiler rc(dialect);
@@ -226,7 +269,8 @@ std::vector<engine::CompiledOutput> RecipeService::CompileStored(
   return rc.Compile(req);
 }
 
-Json RecipeService::Create(const auth::Principal& who, const std::string& project, const Json& body) {
+Json RecipeService::Create(const auth::Principal& who, const std::string& project,
+                           const Json& body) {
   RequireObject(body, "request body");
   if (!body.contains("recipePrototype") || !body["recipePrototype"].is_object())
     throw ApiError::BadRequest("Field 'recipePrototype' must be an object");
@@ -243,32 +287,45 @@ Json RecipeService::Create(const auth::Principal& who, const std::string& projec
   recipe["projectKey"] = project;
   recipe["inputs"] = NormaliseRoles(proto.value("inputs", Json::object()), "inputs");
   recipe["outputs"] = NormaliseRoles(proto.value("outputs", Json::object()), "outputs");
-  if (cs.contains("virtualInputs") && cs["virtualInputs"].is_array() && !cs["virtualInputs"].empty()) {
+  if (cs.contains("virtualInputs") && cs["virtualInputs"].is_array() &&
+      !cs["virtualInputs"].empty()) {
     Json items = recipe["inputs"].value("main", Json::object()).value("items", Json::array());
     for (const auto& v : cs["virtualInputs"]) {
-      std::string ref = v.is_string() ? v.get<std::string>() : v.is_object() ? GetString(v, "ref") : "";
-      if (ref.empty()) throw ApiError::BadRequest("Every creationSettings.virtualInputs entry needs a ref");
+      std::string ref = v.is_string()   ? v.get<std::string>()
+                        : v.is_object() ? GetString(v, "ref")
+                                        : "";
+      if (ref.empty())
+        throw ApiError::BadRequest("Every creationSettings.virtualInputs entry needs a ref");
       items.push_back({{"ref", ref}, {"deps", Json::array()}});
     }
     recipe["inputs"]["main"] = {{"items", items}};
   }
-  for (const char* k : {"tags"}) if (!recipe.contains(k) || !recipe[k].is_array()) recipe[k] = Json::array();
-  if (!recipe.contains("params") || !recipe["params"].is_object()) recipe["params"] = Json::object();
+  for (const char* k : {"tags"})
+    if (!recipe.contains(k) || !recipe[k].is_array()) recipe[k] = Json::array();
+  if (!recipe.contains("params") || !recipe["params"].is_object())
+    recipe["params"] = Json::object();
   if (engine::RecipeCompiler::IsCode(type) && !recipe["params"].contains("envSelection"))
     recipe["params"]["envSelection"] = {{"envMode", "INHERIT"}};
-  for (const char* k : {"description", "shortDesc"}) if (!recipe.contains(k)) recipe[k] = "";
+  for (const char* k : {"description", "shortDesc"})
+    if (!recipe.contains(k)) recipe[k] = "";
   if (!recipe.contains("customMeta")) recipe["customMeta"] = {{"kv", Json::object()}};
   recipe["neverBuilt"] = true;
-  Json tag = {{"versionNumber", 0}, {"lastModifiedBy", {{"login", who.AuthIdentifier()}}}, {"lastModifiedOn", NowMs()}};
+  Json tag = {{"versionNumber", 0},
+              {"lastModifiedBy", {{"login", who.AuthIdentifier()}}},
+              {"lastModifiedOn", NowMs()}};
   recipe["versionTag"] = tag;
   recipe["creationTag"] = tag;
 
-  bool create_outputs = cs.value("createOutputDataset", Json(false)).is_boolean() && cs.value("createOutputDataset", false);
-  if (cs.value("createOutputFolder", Json(false)).is_boolean() && cs.value("createOutputFolder", false))
-    throw ApiError::BadRequest("Creating a managed folder as a recipe output is not supported; create the folder first");
+  bool create_outputs = cs.value("createOutputDataset", Json(false)).is_boolean() &&
+                        cs.value("createOutputDataset", false);
+  if (cs.value("createOutputFolder", Json(false)).is_boolean() &&
+      cs.value("createOutputFolder", false))
+    throw ApiError::BadRequest(
+        "Creating a managed folder as a recipe output is not supported; create the folder first");
   auto inputs = RoleRefs(recipe, "inputs");
   auto outputs = RoleRefs(recipe, "outputs");
-  std::string explicit_name = proto.contains("name") && proto["name"].is_string() ? proto["name"].get<std::string>() : "";
+  std::string explicit_name =
+      proto.contains("name") && proto["name"].is_string() ? proto["name"].get<std::string>() : "";
   if (!explicit_name.empty()) ValidateName(explicit_name);
 
   // Phase 1: every check that needs no write, so a refusal changes nothing.
@@ -282,7 +339,8 @@ Json RecipeService::Create(const auth::Principal& who, const std::string& projec
       if (!ObjectExists(txn, project, ref))
         throw ApiError(ErrorCode::kDatasetNotFound, "Input dataset does not exist: " + ref);
       auto ds = FindDataset(txn, project, ref);
-      in_schemas.push_back(ds ? ds->value("schema", Json::object()).value("columns", Json::array()) : Json::array());
+      in_schemas.push_back(ds ? ds->value("schema", Json::object()).value("columns", Json::array())
+                              : Json::array());
     }
     if (!final_pass) to_create.clear();
     for (const auto& ref : outputs) {
@@ -332,7 +390,8 @@ Json RecipeService::Create(const auth::Principal& who, const std::string& projec
     if (cs.value("rawCreation", false) && cs.contains("rawPayload") && cs["rawPayload"].is_string())
       payload = cs["rawPayload"].get<std::string>();
     else if (engine::RecipeCompiler::IsCode(type))
-      payload = cs.contains("script") && cs["script"].is_string() ? cs["script"].get<std::string>() : "";
+      payload =
+          cs.contains("script") && cs["script"].is_string() ? cs["script"].get<std::string>() : "";
     else
       payload = DefaultPayload(type, cs, in_schemas).dump(2);
     store_.Transact([&](storage::Txn& txn) {
@@ -357,7 +416,8 @@ Json RecipeService::Get(const std::string& project, const std::string& name) con
   Json out;
   store_.Transact([&](storage::Txn& txn) {
     RequireProject(txn, project);
-    out = {{"recipe", LoadRecipe(txn, project, name)}, {"payload", LoadPayload(txn, project, name)}};
+    out = {{"recipe", LoadRecipe(txn, project, name)},
+           {"payload", LoadPayload(txn, project, name)}};
   });
   return out;
 }
@@ -377,11 +437,28 @@ Json RecipeService::Save(const auth::Principal& who, const std::string& project,
     else if (!body["payload"].is_null())
       throw ApiError::BadRequest("Field 'payload' must be a string");
   }
-  static const std::set<std::string> kKnown = {
-      "type", "name", "projectKey", "inputs", "outputs", "params", "tags", "description",
-      "shortDesc", "customMeta", "customFields", "checklists", "versionTag", "creationTag",
-      "neverBuilt", "optionalDependencies", "redispatchPartitioning", "maxRunningActivities",
-      "variables", "dkuProperties", "zone", "labels"};
+  static const std::set<std::string> kKnown = {"type",
+                                               "name",
+                                               "projectKey",
+                                               "inputs",
+                                               "outputs",
+                                               "params",
+                                               "tags",
+                                               "description",
+                                               "shortDesc",
+                                               "customMeta",
+                                               "customFields",
+                                               "checklists",
+                                               "versionTag",
+                                               "creationTag",
+                                               "neverBuilt",
+                                               "optionalDependencies",
+                                               "redispatchPartitioning",
+                                               "maxRunningActivities",
+                                               "variables",
+                                               "dkuProperties",
+                                               "zone",
+                                               "labels"};
   Json warnings = Json::array();
   for (auto& [k, v] : recipe.items())
     if (!kKnown.count(k)) warnings.push_back("Unknown field 'recipe." + k + "' kept as sent");
@@ -408,9 +485,10 @@ Json RecipeService::Save(const auth::Principal& who, const std::string& project,
       bool known = false;
       CompileStored(txn, project, recipe, payload, true, &known);
     }
-    Json tag = {{"versionNumber", old.value("versionTag", Json::object()).value("versionNumber", 0) + 1},
-                {"lastModifiedBy", {{"login", who.AuthIdentifier()}}},
-                {"lastModifiedOn", NowMs()}};
+    Json tag = {
+        {"versionNumber", old.value("versionTag", Json::object()).value("versionNumber", 0) + 1},
+        {"lastModifiedBy", {{"login", who.AuthIdentifier()}}},
+        {"lastModifiedOn", NowMs()}};
     recipe["versionTag"] = tag;
     txn.Put(kRecipe, project, name, recipe);
     txn.Put(kKindRecipePayload, project, name, {{"payload", payload}});
@@ -449,7 +527,8 @@ void RecipeService::Rename(const auth::Principal& who, const std::string& projec
     txn.Put(kRecipe, project, new_name, r);
     txn.Put(kKindRecipePayload, project, new_name, {{"payload", payload}});
     FlowService::RenameObject(txn, project, "RECIPE", old_name, new_name);
-    projects_.RecordTimeline(txn, project, who.AuthIdentifier(), "RECIPE_RENAME", "RECIPE", new_name);
+    projects_.RecordTimeline(txn, project, who.AuthIdentifier(), "RECIPE_RENAME", "RECIPE",
+                             new_name);
   });
 }
 
@@ -479,7 +558,8 @@ Json RecipeService::SetMetadata(const auth::Principal& who, const std::string& p
     if (meta.contains("custom")) r["customMeta"] = meta["custom"];
     if (meta.contains("checklists")) r["checklists"] = meta["checklists"];
     txn.Put(kRecipe, project, name, r);
-    projects_.RecordTimeline(txn, project, who.AuthIdentifier(), "RECIPE_METADATA_CHANGE", "RECIPE", name);
+    projects_.RecordTimeline(txn, project, who.AuthIdentifier(), "RECIPE_METADATA_CHANGE", "RECIPE",
+                             name);
   });
   return GetMetadata(project, name);
 }
@@ -505,36 +585,47 @@ Json RecipeService::Status(const std::string& project, const std::string& name) 
         conns.insert(ds->value("params", Json::object()).value("connection", ""));
       }
     sql_possible = all_pg && conns.size() == 1 && engine::RecipeCompiler::IsCompilable(type);
-    if (type == "sql_query" || type == "sql_script") engine_type = "SQL";
-    else if (sql_possible) engine_type = "SQL";
+    if (type == "sql_query" || type == "sql_script")
+      engine_type = "SQL";
+    else if (sql_possible)
+      engine_type = "SQL";
     if (engine::RecipeCompiler::IsCompilable(type)) {
       bool known = false;
       try {
         CompileStored(txn, project, r, LoadPayload(txn, project, name), true, &known);
         if (!known)
-          messages.push_back({{"severity", "WARNING"}, {"isFatal", false},
-                              {"code", "WARN_RECIPE_INPUT_SCHEMA_UNKNOWN"},
-                              {"title", "Input schema unknown"},
-                              {"message", "An input has no schema yet: the recipe cannot be checked"},
-                              {"details", ""}});
+          messages.push_back(
+              {{"severity", "WARNING"},
+               {"isFatal", false},
+               {"code", "WARN_RECIPE_INPUT_SCHEMA_UNKNOWN"},
+               {"title", "Input schema unknown"},
+               {"message", "An input has no schema yet: the recipe cannot be checked"},
+               {"details", ""}});
       } catch (const ApiError& e) {
-        messages.push_back({{"severity", "ERROR"}, {"isFatal", true},
+        messages.push_back({{"severity", "ERROR"},
+                            {"isFatal", true},
                             {"code", std::string(CodeStringOf(e.code()))},
-                            {"title", "Invalid recipe"}, {"message", e.what()},
+                            {"title", "Invalid recipe"},
+                            {"message", e.what()},
                             {"details", e.detailed_message()}});
       }
     }
   });
   Json engines = Json::array();
-  engines.push_back({{"type", "DSS"}, {"label", "Local stream (DuckDB)"}, {"statusWarnLevel", "OK"},
+  engines.push_back({{"type", "DSS"},
+                     {"label", "Local stream (DuckDB)"},
+                     {"statusWarnLevel", "OK"},
                      {"isSelectable", true}});
-  engines.push_back({{"type", "SQL"}, {"label", "In-database (SQL)"},
+  engines.push_back({{"type", "SQL"},
+                     {"label", "In-database (SQL)"},
                      {"statusWarnLevel", sql_possible || engine_type == "SQL" ? "OK" : "ERROR"},
                      {"isSelectable", sql_possible || engine_type == "SQL"}});
   std::string max = "INFO";
   for (const auto& m : messages)
-    if (m["severity"] == "ERROR") max = "ERROR";
-    else if (m["severity"] == "WARNING" && max != "ERROR") max = "WARNING";
+    if (m["severity"] == "ERROR")
+      max = "ERROR";
+    else if (m["severity"] == "WARNING" && max != "ERROR")
+      max = "WARNING";
   Json all = {{"messages", messages}};
   if (!messages.empty()) all["maxSeverity"] = max;
   return {{"selectedEngine", {{"type", engine_type}, {"recommended", true}}},
@@ -551,18 +642,22 @@ Json RecipeService::SchemaUpdate(const std::string& project, const std::string& 
     bool known = false;
     auto outs = CompileStored(txn, project, r, LoadPayload(txn, project, name), false, &known);
     if (!known)
-      throw ApiError(ErrorCode::kInvalidRecipe,
-                     "An input of recipe '" + name + "' has no schema: the output schema cannot be computed");
+      throw ApiError(
+          ErrorCode::kInvalidRecipe,
+          "An input of recipe '" + name + "' has no schema: the output schema cannot be computed");
     for (const auto& o : outs) {
       auto ds = FindDataset(txn, project, o.ref);
       if (!ds) continue;
       Json cur = ds->value("schema", Json::object()).value("columns", Json::array());
       Json next = ColumnsJson(o.columns);
       if (SchemaKey(cur) == SchemaKey(next)) continue;
-      computables.push_back({{"type", "DATASET"}, {"id", o.ref}, {"datasetName", o.ref},
-                             {"newSchema", {{"columns", next}}},
-                             {"oldSchema", {{"columns", cur}}},
-                             {"incompatibilities", Json::array({"Output schema differs from the recipe's"})}});
+      computables.push_back(
+          {{"type", "DATASET"},
+           {"id", o.ref},
+           {"datasetName", o.ref},
+           {"newSchema", {{"columns", next}}},
+           {"oldSchema", {{"columns", cur}}},
+           {"incompatibilities", Json::array({"Output schema differs from the recipe's"})}});
     }
   });
   return {{"totalIncompatibilities", computables.size()}, {"computables", computables}};
@@ -572,14 +667,16 @@ Json RecipeService::UpdateOutputSchema(const auth::Principal& who, const std::st
                                        const std::string& name, const Json& body) {
   RequireObject(body, "request body");
   std::string type = GetString(body, "computableType", "DATASET");
-  if (type != "DATASET") throw ApiError::BadRequest("Only DATASET computables are supported, not " + type);
+  if (type != "DATASET")
+    throw ApiError::BadRequest("Only DATASET computables are supported, not " + type);
   std::string id = RequireString(body, "computableId");
   if (!body.contains("newSchema") || !body["newSchema"].is_object())
     throw ApiError::BadRequest("Field 'newSchema' must be an object");
   Json r = Get(project, name)["recipe"];
   bool is_output = false;
   for (const auto& ref : RoleRefs(r, "outputs")) is_output = is_output || ref == id;
-  if (!is_output) throw ApiError::BadRequest("'" + id + "' is not an output of recipe '" + name + "'");
+  if (!is_output)
+    throw ApiError::BadRequest("'" + id + "' is not an output of recipe '" + name + "'");
   Json schema = body["newSchema"];
   DatasetService::ValidateSchema(schema);
   return datasets_.SetSchema(who, project, id, schema);

@@ -52,8 +52,8 @@ class RecipeService {
               const std::string& new_name);
 
   Json GetMetadata(const std::string& project, const std::string& name) const;
-  Json SetMetadata(const auth::Principal& who, const std::string& project,
-                   const std::string& name, const Json& meta);
+  Json SetMetadata(const auth::Principal& who, const std::string& project, const std::string& name,
+                   const Json& meta);
 
   /// {selectedEngine, engines, allMessagesForFrontend{maxSeverity, messages}}.
   Json Status(const std::string& project, const std::string& name) const;

@@ -1,6 +1,7 @@
 #include "core/services.h"
 
 #include "core/connection_service.h"
+#include "core/flow_service.h"
 #include "core/future_service.h"
 #include "core/instance_service.h"
 #include "core/project_folder_service.h"
@@ -25,6 +26,7 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
   instance_->EnsureIdentity();
   projects_ = std::make_unique<ProjectService>(*store_, *security_, data_dir_);
   project_folders_ = std::make_unique<ProjectFolderService>(*store_, *security_);
+  flow_ = std::make_unique<FlowService>(*store_);
   futures_ = std::make_unique<FutureService>(FutureOptions{});
 }
 

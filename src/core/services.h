@@ -17,6 +17,7 @@ class SettingsService;
 class InstanceService;
 class ProjectFolderService;
 class FutureService;
+class FlowService;
 
 struct ServicesOptions {
   std::string server_version = "0.1.0";
@@ -42,6 +43,7 @@ class Services {
   InstanceService& instance() { return *instance_; }
   ProjectFolderService& project_folders() { return *project_folders_; }
   FutureService& futures() { return *futures_; }
+  FlowService& flow() { return *flow_; }
 
  private:
   storage::DataDir data_dir_;
@@ -54,6 +56,7 @@ class Services {
   std::unique_ptr<SettingsService> settings_;
   std::unique_ptr<InstanceService> instance_;
   std::unique_ptr<ProjectFolderService> project_folders_;
+  std::unique_ptr<FlowService> flow_;
   // Declared last so it is destroyed first: running tasks use the other services.
   std::unique_ptr<FutureService> futures_;
 };
