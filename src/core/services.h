@@ -21,6 +21,8 @@ class InstanceService;
 class ProjectFolderService;
 class FutureService;
 class FlowService;
+class ManagedFolderService;
+class UploadedFilesService;
 
 struct ServicesOptions {
   std::string server_version = "0.1.0";
@@ -50,6 +52,8 @@ class Services {
   ProjectFolderService& project_folders() { return *project_folders_; }
   FutureService& futures() { return *futures_; }
   FlowService& flow() { return *flow_; }
+  ManagedFolderService& folders() { return *folders_; }
+  UploadedFilesService& uploads() { return *uploads_; }
 
  private:
   storage::DataDir data_dir_;
@@ -66,6 +70,8 @@ class Services {
   std::unique_ptr<InstanceService> instance_;
   std::unique_ptr<ProjectFolderService> project_folders_;
   std::unique_ptr<FlowService> flow_;
+  std::unique_ptr<ManagedFolderService> folders_;
+  std::unique_ptr<UploadedFilesService> uploads_;
   // Declared last so it is destroyed first: running tasks use the other services.
   std::unique_ptr<FutureService> futures_;
 };
