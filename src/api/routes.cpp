@@ -2,13 +2,17 @@
 // (spec/endpoints.md). Patterns are relative to /public/api and /dip/publicapi.
 #include "api/routes.h"
 
+#include "api/api_key_handlers.h"
 #include "api/auth_handlers.h"
 #include "api/connection_handlers.h"
 #include "api/future_handlers.h"
 #include "api/instance_handlers.h"
+#include "api/managed_folder_handlers.h"
 #include "api/meta_handlers.h"
 #include "api/project_folder_handlers.h"
 #include "api/project_handlers.h"
+#include "api/sql_handlers.h"
+#include "api/user_handlers.h"
 
 namespace dss::api {
 
@@ -80,8 +84,70 @@ const std::vector<Route>& Routes() {
        MoveProjectToFolder, "Move a project to another folder"},
 
       // --- Users, groups, current user ---
+      {"GET", "/admin/users/", A::kAdmin, ListUsers, "Users (?includeSettings=)"},
+      {"POST", "/admin/users/", A::kAdmin, CreateUser, "Create a user"},
+      {"POST", "/admin/users/actions/bulk", A::kAdmin, BulkCreateUsers,
+       "Create users; [{login, status, error}]"},
+      {"PUT", "/admin/users/actions/bulk", A::kAdmin, BulkUpdateUsers,
+       "Edit users; [{login, status, error}]"},
+      {"DELETE", "/admin/users/actions/bulk", A::kAdmin, BulkDeleteUsers,
+       "Delete users (logins in the body; ?allowSelfDeletion=)"},
+      {"GET", "/admin/users/{login}", A::kAdmin, GetUser, "User settings (secrets masked)"},
+      {"PUT", "/admin/users/{login}", A::kAdmin, UpdateUser, "Replace user settings"},
+      {"DELETE", "/admin/users/{login}", A::kAdmin, DeleteUser,
+       "Delete a user and its personal keys (?allowSelfDeletion=)"},
+      {"GET", "/admin/users/{login}/activity", A::kAdmin, GetUserActivity,
+       "Last activity of a user since the server started"},
+      {"GET", "/admin/users-activity", A::kAdmin, ListUsersActivity,
+       "Activity of every user (?enabledUsersOnly=)"},
+      {"GET", "/users", A::kAuthenticated, ListUsersInfo, "Users (public fields)"},
+      {"GET", "/users/{login}", A::kAuthenticated, GetUserInfo, "A user (public fields)"},
+      {"GET", "/current-user", A::kAuthenticated, GetCurrentUser, "Own user settings"},
+      {"PUT", "/current-user", A::kAuthenticated, PutCurrentUser,
+       "Save own settings (not groups, profile or enabled)"},
+      {"GET", "/admin/groups/", A::kAdmin, ListGroups, "Group definitions"},
+      {"POST", "/admin/groups/", A::kAdmin, CreateGroup, "Create a group"},
+      {"GET", "/admin/groups/{name}", A::kAdmin, GetGroup, "Group definition"},
+      {"PUT", "/admin/groups/{name}", A::kAdmin, UpdateGroup, "Replace a group definition"},
+      {"DELETE", "/admin/groups/{name}", A::kAdmin, DeleteGroup,
+       "Delete a group (removed from users and keys)"},
+      {"GET", "/groups", A::kAuthenticated, ListGroupsInfo, "Group names"},
 
-      // --- API keys (global, personal) ---
+      // --- API keys (global, personal, project) ---
+      {"GET", "/admin/global-api-keys/", A::kAdmin, ListGlobalKeys,
+       "Global API keys (secrets not recoverable: key is null)"},
+      {"POST", "/admin/global-api-keys/", A::kAdmin, CreateGlobalKey,
+       "Create a global API key (the secret is in this response only)"},
+      {"GET", "/admin/global-api-keys/{keyId}", A::kAdmin, GetGlobalKey, "A global API key"},
+      {"PUT", "/admin/global-api-keys/{keyId}", A::kAdmin, UpdateGlobalKey,
+       "Edit a global API key (not its secret)"},
+      {"DELETE", "/admin/global-api-keys/{keyId}", A::kAdmin, DeleteGlobalKey,
+       "Delete a global API key"},
+      {"GET", "/admin/globalAPIKeys/{secretKey}", A::kAdmin, GetGlobalKeyBySecret,
+       "Legacy: a global API key looked up by its secret"},
+      {"GET", "/personal-api-keys/", A::kAuthenticated, ListPersonalKeys, "Own personal keys"},
+      {"POST", "/personal-api-keys/", A::kAuthenticated, CreatePersonalKey,
+       "Create an own personal key"},
+      {"GET", "/personal-api-keys/{keyId}", A::kAuthenticated, GetPersonalKey,
+       "A personal key (own, or any for admins)"},
+      {"PUT", "/personal-api-keys/{keyId}", A::kAuthenticated, UpdatePersonalKey,
+       "Edit a personal key"},
+      {"DELETE", "/personal-api-keys/{keyId}", A::kAuthenticated, DeletePersonalKey,
+       "Delete a personal key"},
+      {"GET", "/admin/personal-api-keys/", A::kAdmin, ListAllPersonalKeys,
+       "Personal keys of every user"},
+      {"POST", "/admin/personal-api-keys/", A::kAdmin, CreatePersonalKeyForUser,
+       "Create a personal key for {user}"},
+      {"GET", "/projects/{projectKey}/apikeys/", A::kProjectAdmin, ListProjectKeys,
+       "Project API keys"},
+      {"POST", "/projects/{projectKey}/apikeys/", A::kProjectAdmin, CreateProjectKey,
+       "Create a project API key (valid on this project only)"},
+      {"GET", "/projects/{projectKey}/apikeys/{keyId}", A::kProjectAdmin, GetProjectKey,
+       "A project API key"},
+      {"PUT", "/projects/{projectKey}/apikeys/{keyId}", A::kProjectAdmin, UpdateProjectKey,
+       "Edit a project API key"},
+      {"DELETE", "/projects/{projectKey}/apikeys/{keyId}", A::kProjectAdmin, DeleteProjectKey,
+       "Delete a project API key"},
 
       // --- Connections ---
       {"GET", "/admin/connections/", A::kAdmin, ListConnections,
@@ -113,6 +179,33 @@ const std::vector<Route>& Routes() {
       // --- Datasets ---
 
       // --- Managed folders ---
+      {"GET", "/projects/{projectKey}/managedfolders/", A::kProjectRead, ListManagedFolders,
+       "List the project's managed folders"},
+      {"POST", "/projects/{projectKey}/managedfolders/", A::kProjectWrite, CreateManagedFolder,
+       "Create a managed folder"},
+      {"GET", "/projects/{projectKey}/managedfolders/{folderId}", A::kProjectRead, GetManagedFolder,
+       "Managed folder definition"},
+      {"PUT", "/projects/{projectKey}/managedfolders/{folderId}", A::kProjectWrite,
+       UpdateManagedFolder, "Replace a managed folder definition"},
+      {"DELETE", "/projects/{projectKey}/managedfolders/{folderId}", A::kProjectWrite,
+       DeleteManagedFolder, "Delete a managed folder and its contents"},
+      {"POST", "/projects/{projectKey}/actions/renameManagedFolder", A::kProjectWrite,
+       RenameManagedFolder, "Rename a managed folder"},
+      {"GET", "/projects/{projectKey}/managedfolders/{folderId}/contents", A::kProjectRead,
+       ListManagedFolderContents, "Files of a managed folder"},
+      {"GET", "/projects/{projectKey}/managedfolders/{folderId}/contents/{path*}", A::kProjectRead,
+       GetManagedFolderFile, "Download a file (streamed)"},
+      {"POST", "/projects/{projectKey}/managedfolders/{folderId}/contents/{path*}",
+       A::kProjectWrite, PutManagedFolderFile, "Upload a file (multipart, streamed to disk)", true},
+      {"DELETE", "/projects/{projectKey}/managedfolders/{folderId}/contents/{path*}",
+       A::kProjectWrite, DeleteManagedFolderFile, "Delete a file or directory"},
+      {"POST", "/projects/{projectKey}/managedfolders/{folderId}/actions/copyTo", A::kProjectRead,
+       CopyManagedFolderTo, "Copy the files to another folder (future)"},
+      // Uploaded files of UploadedFiles datasets (same upload machinery as folders).
+      {"POST", "/projects/{projectKey}/datasets/{datasetName}/uploaded/files", A::kProjectWrite,
+       AddUploadedFile, "Upload a file to an UploadedFiles dataset (multipart, streamed)", true},
+      {"GET", "/projects/{projectKey}/datasets/{datasetName}/uploaded/files", A::kProjectRead,
+       ListUploadedFiles, "Files of an UploadedFiles dataset"},
 
       // --- Futures ---
       {"GET", "/futures/", A::kAuthenticated, ListFutures,
@@ -123,6 +216,16 @@ const std::vector<Route>& Routes() {
        "Abort a long-running task"},
 
       // --- SQL queries ---
+      {"POST", "/sql/queries/", A::kAuthenticated, StartSqlQuery,
+       "Start a SQL query on a connection; returns queryId and the result schema"},
+      {"GET", "/sql/queries/{queryId}/stream", A::kAuthenticated, StreamSqlQuery,
+       "Stream the rows of a started SQL query (once)"},
+      {"GET", "/sql/queries/{queryId}/finish-streaming", A::kAuthenticated, FinishSqlQueryStreaming,
+       "Outcome of a SQL query's streaming: error if it failed"},
+      {"GET", "/projects/{projectKey}/sql/queries/{queryId}/stream", A::kProjectRead,
+       StreamSqlQuery, "Older client path of the SQL query stream"},
+      {"GET", "/connections/{name}/test", A::kAuthenticated, TestSqlConnection,
+       "Connect to a SQL connection and report whether it works"},
 
       // --- Metrics and checks ---
 

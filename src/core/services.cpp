@@ -1,12 +1,21 @@
 #include "core/services.h"
 
+#include "common/log.h"
+
+#include "core/api_key_service.h"
 #include "core/connection_service.h"
 #include "core/future_service.h"
+#include "core/group_service.h"
 #include "core/instance_service.h"
+#include "core/managed_folder_service.h"
 #include "core/project_folder_service.h"
 #include "core/project_service.h"
 #include "core/security_service.h"
 #include "core/settings_service.h"
+#include "core/sql_connection_resolver.h"
+#include "core/sql_query_service.h"
+#include "core/uploaded_files_service.h"
+#include "core/user_service.h"
 
 namespace dss::core {
 
@@ -18,6 +27,9 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
       options_(std::move(options)) {
   security_ = std::make_unique<SecurityService>(*store_);
   connections_ = std::make_unique<ConnectionService>(*store_, data_dir_);
+  users_ = std::make_unique<UserService>(*store_);
+  groups_ = std::make_unique<GroupService>(*store_);
+  api_keys_ = std::make_unique<ApiKeyService>(*store_, *security_);
   settings_ = std::make_unique<SettingsService>(*store_);
   instance_ =
       std::make_unique<InstanceService>(*store_, data_dir_, *settings_, options_.server_version);
@@ -25,7 +37,38 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
   instance_->EnsureIdentity();
   projects_ = std::make_unique<ProjectService>(*store_, *security_, data_dir_);
   project_folders_ = std::make_unique<ProjectFolderService>(*store_, *security_);
+  sql_connections_ = std::make_unique<SqlConnectionResolver>(*connections_);
+  SqlQueryOptions sql;
+  SettingsService* settings = settings_.get();
+  sql.abandon_after_ms = [settings] {
+    return static_cast<int64_t>(settings->SqlQueryTimeoutSeconds()) * 1000;
+  };
+  sql_queries_ = std::make_unique<SqlQueryService>(*store_, *security_, *sql_connections_, sql);
   futures_ = std::make_unique<FutureService>(FutureOptions{});
+  folders_ = std::make_unique<ManagedFolderService>(*store_, data_dir_, *connections_, *security_,
+                                                    *futures_, *projects_);
+  uploads_ = std::make_unique<UploadedFilesService>(*store_, data_dir_);
+  // A crash mid-upload leaves a hidden temporary file: remove them before serving.
+  folders_->SweepInterruptedUploads();
+  uploads_->SweepInterruptedUploads();
+  projects_->AddDeletionHook(
+      "managed-folders-and-uploads",
+      [this](const std::string& key, const ProjectDeletionOptions& o) {
+        std::vector<std::filesystem::path> paths;
+        // Uploaded files belong to the project's datasets, which disappear with it.
+        paths.push_back(data_dir_.UploadsDir() / key);
+        if (o.clear_output_managed_folders) {
+          for (auto& p : folders_->OutputFolderRoots(key)) {
+            auto rel = p.lexically_relative(data_dir_.root());
+            if (!rel.empty() && *rel.begin() != "..")
+              paths.push_back(std::move(p));
+            else
+              log::Warn("output managed folder outside the data dir kept on project deletion",
+                        Json{{"path", p.string()}}.dump());
+          }
+        }
+        return paths;
+      });
 }
 
 Services::~Services() = default;

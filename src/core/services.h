@@ -13,10 +13,17 @@ namespace dss::core {
 class SecurityService;
 class ProjectService;
 class ConnectionService;
+class UserService;
+class GroupService;
+class ApiKeyService;
 class SettingsService;
 class InstanceService;
 class ProjectFolderService;
+class SqlConnectionResolver;
+class SqlQueryService;
 class FutureService;
+class ManagedFolderService;
+class UploadedFilesService;
 
 struct ServicesOptions {
   std::string server_version = "0.1.0";
@@ -38,10 +45,17 @@ class Services {
   SecurityService& security() { return *security_; }
   ProjectService& projects() { return *projects_; }
   ConnectionService& connections() { return *connections_; }
+  UserService& users() { return *users_; }
+  GroupService& groups() { return *groups_; }
+  ApiKeyService& api_keys() { return *api_keys_; }
   SettingsService& settings() { return *settings_; }
   InstanceService& instance() { return *instance_; }
   ProjectFolderService& project_folders() { return *project_folders_; }
+  SqlConnectionResolver& sql_connections() { return *sql_connections_; }
+  SqlQueryService& sql_queries() { return *sql_queries_; }
   FutureService& futures() { return *futures_; }
+  ManagedFolderService& folders() { return *folders_; }
+  UploadedFilesService& uploads() { return *uploads_; }
 
  private:
   storage::DataDir data_dir_;
@@ -51,9 +65,16 @@ class Services {
   std::unique_ptr<SecurityService> security_;
   std::unique_ptr<ProjectService> projects_;
   std::unique_ptr<ConnectionService> connections_;
+  std::unique_ptr<UserService> users_;
+  std::unique_ptr<GroupService> groups_;
+  std::unique_ptr<ApiKeyService> api_keys_;
   std::unique_ptr<SettingsService> settings_;
   std::unique_ptr<InstanceService> instance_;
   std::unique_ptr<ProjectFolderService> project_folders_;
+  std::unique_ptr<SqlConnectionResolver> sql_connections_;
+  std::unique_ptr<SqlQueryService> sql_queries_;
+  std::unique_ptr<ManagedFolderService> folders_;
+  std::unique_ptr<UploadedFilesService> uploads_;
   // Declared last so it is destroyed first: running tasks use the other services.
   std::unique_ptr<FutureService> futures_;
 };
