@@ -92,6 +92,7 @@ run_wrk() {  # $1 = label, rest = wrk args
   wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$@" >"$WORK/$label.wrk"
   cat "$WORK/$label.wrk" >&2
 }
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 run_wrk nginx "$URL_N"
 run_wrk dssd -H "Authorization: $AUTH" "$URL_D"
 
@@ -114,7 +115,9 @@ cat >"$RESULTS" <<EOF
 Command: \`bash bench/projects_list.sh\` (NPROJECTS=$NPROJECTS, wrk -t$THREADS -c$CONNS -d$DURATION --latency,
 both servers on loopback, dssd release build with HTTP Basic auth, nginx $("$NGINX" -v 2>&1 | sed 's/.*\///') one worker).
 Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), shared with other work;
-date: $(date -u '+%Y-%m-%d %H:%M UTC'). Body: $BYTES bytes ($NPROJECTS project summaries).
+date: $(date -u '+%Y-%m-%d %H:%M UTC'); load average before the run: $LOAD_BEFORE (other processes on
+the box compete for the same 2 cores, which mostly shows in the p99 of both servers).
+Body: $BYTES bytes ($NPROJECTS project summaries).
 
 | server | req/s | p99 latency (ms) | non-2xx |
 |---|---|---|---|

@@ -3,6 +3,7 @@ timeouts, keep-alive, bodies on GET/DELETE, percent-decoding, path tricks, query
 graceful shutdown and the route listing."""
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -252,3 +253,22 @@ def test_sigterm_drains_in_flight_request_then_exits_0():
         assert s.client().get("/projects/%s" % key)["name"] == "drained"
     finally:
         s.cleanup()
+
+
+def test_access_log_lines_are_json():
+    s = DssServer().start()
+    try:
+        admin = s.client()
+        odd = '/projects/%22quote%5Cback%C3%A9'
+        admin.raw("GET", odd)
+        admin.raw("GET", "/projects/")
+    finally:
+        assert s.stop() == 0  # the log is flushed on shutdown
+    with open(os.path.join(s.data_dir, "run", "access.log"), "rb") as f:
+        entries = [json.loads(l) for l in f.read().splitlines()]  # every line parses
+    e = [e for e in entries if e["path"].endswith(odd)][-1]
+    assert e["method"] == "GET" and e["status"] in (403, 404)
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", e["ts"])
+    assert isinstance(e["micros"], int) and e["requestId"]
+    assert any(e["path"].endswith("/projects/") and e["status"] == 200 for e in entries)
+    s.cleanup()
