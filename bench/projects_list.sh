@@ -133,7 +133,7 @@ Profile notes (2026-11-28, callgrind with wrk -c4, and perf): before tuning, ~20
 CPU went to drawing request ids from std::random_device (RDRAND) and ~27 % of the dispatcher's
 instructions to building access-log lines through Json; both were replaced by cheap code, and
 the list reply reuses per-project serialised summaries (cached per stored document). Instructions
-per request in the dispatcher went from ~92k to ~55k. The rest is kernel TCP work and the
+per request in Dispatcher::Handle went from ~92k to ~48k (auth ~14k, list ~20k, access log ~4k). The rest is kernel TCP work and the
 thread-per-connection scheduling of 64 connections on 2 shared cores.
 EOF
 # RESULTS.md is shared by several benchmarks: replace only this one's marked section.
