@@ -20,7 +20,7 @@ from conftest import (DSSD_BIN, DssServer, ILLEGAL_ARGUMENT, NOT_FOUND, assert_e
 def small():
     """A server with small limits and timeouts."""
     s = DssServer(extra_args=["--max-body-bytes", "4096", "--max-header-bytes", "8192",
-                              "--header-timeout-ms", "600", "--io-timeout-ms", "2000"]).start()
+                              "--header-timeout-ms", "2000", "--io-timeout-ms", "2000"]).start()
     yield s
     rc = s.cleanup()
     assert rc == 0, s.output()[-3000:]
@@ -93,7 +93,7 @@ def test_slow_header_is_cut_and_never_stalls_others(small):
     for _ in range(5):
         t0 = time.time()
         assert isinstance(c.get("/projects/"), list)
-        assert time.time() - t0 < 0.5
+        assert time.time() - t0 < 1.0  # well before the 2 s header timeout
     closed_after = None
     try:
         while True:
@@ -105,7 +105,7 @@ def test_slow_header_is_cut_and_never_stalls_others(small):
         closed_after = time.time() - start
     s.close()
     assert closed_after is not None
-    assert 0.5 <= closed_after < 5, closed_after
+    assert 1.9 <= closed_after < 8, closed_after
 
 
 def test_keep_alive_reuse(server, admin):
