@@ -3,6 +3,7 @@
 #include "api/routes.h"
 
 #include "api/auth_handlers.h"
+#include "api/job_handlers.h"
 #include "api/meta_handlers.h"
 #include "api/project_handlers.h"
 
@@ -53,6 +54,16 @@ const std::vector<Route>& Routes() {
       // --- Flow graph and zones ---
 
       // --- Jobs ---
+      {"GET", "/projects/{projectKey}/jobs/", A::kProjectRead, ListJobs,
+       "Jobs of the project, newest first (extension: ?limit=N)"},
+      {"POST", "/projects/{projectKey}/jobs/", A::kProjectWrite, StartJob,
+       "Start a job building Flow outputs"},
+      {"GET", "/projects/{projectKey}/jobs/{jobId}/", A::kProjectRead, GetJobStatus,
+       "Job status (extension: ?waitForChangeMs=N long-polls for a change)"},
+      {"GET", "/projects/{projectKey}/jobs/{jobId}/log", A::kProjectRead, GetJobLog,
+       "Job log, or one activity's log with ?activity="},
+      {"POST", "/projects/{projectKey}/jobs/{jobId}/abort", A::kProjectWrite, AbortJob,
+       "Abort a running job"},
 
       // --- Scenarios ---
   };

@@ -1,5 +1,7 @@
 #include "core/services.h"
 
+#include "core/code_recipe_executor.h"
+#include "core/job_service.h"
 #include "core/project_service.h"
 #include "core/security_service.h"
 
@@ -13,8 +15,19 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
       options_(std::move(options)) {
   security_ = std::make_unique<SecurityService>(*store_);
   projects_ = std::make_unique<ProjectService>(*store_, *security_);
+
+  auto executors = std::make_shared<RecipeExecutorRegistry>();
+  CodeRecipeOptions code;
+  code.python_bin = options_.python_bin;
+  code.python_lib_dir = options_.python_lib_dir;
+  executors->Register("python", std::make_shared<CodeRecipeExecutor>("python", code));
+  executors->Register("shell", std::make_shared<CodeRecipeExecutor>("shell", code));
+  jobs_ = std::make_unique<JobService>(*this, executors);
 }
 
-Services::~Services() = default;
+Services::~Services() {
+  // Running jobs are aborted while every other service is still alive.
+  if (jobs_) jobs_->Shutdown();
+}
 
 }  // namespace dss::core

@@ -12,9 +12,12 @@ namespace dss::core {
 
 class SecurityService;
 class ProjectService;
+class JobService;
 
 struct ServicesOptions {
   std::string server_version = "0.1.0";
+  std::string python_bin = "/usr/bin/python3";
+  std::string python_lib_dir;  // the repository's python/ directory (the `dataiku` package)
 };
 
 class Services {
@@ -31,6 +34,7 @@ class Services {
 
   SecurityService& security() { return *security_; }
   ProjectService& projects() { return *projects_; }
+  JobService& jobs() { return *jobs_; }
 
  private:
   storage::DataDir data_dir_;
@@ -39,6 +43,8 @@ class Services {
   ServicesOptions options_;
   std::unique_ptr<SecurityService> security_;
   std::unique_ptr<ProjectService> projects_;
+  // Last: its destructor aborts running jobs, which still use the services above.
+  std::unique_ptr<JobService> jobs_;
 };
 
 }  // namespace dss::core
