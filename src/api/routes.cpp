@@ -3,8 +3,14 @@
 #include "api/routes.h"
 
 #include "api/auth_handlers.h"
+<<<<<<< HEAD
 #include "api/job_handlers.h"
+=======
+#include "api/connection_handlers.h"
+#include "api/instance_handlers.h"
+>>>>>>> main
 #include "api/meta_handlers.h"
+#include "api/project_folder_handlers.h"
 #include "api/project_handlers.h"
 
 namespace dss::api {
@@ -27,17 +33,85 @@ const std::vector<Route>& Routes() {
        "List projects readable by the caller"},
       {"POST", "/projects/", A::kCreateProjects, CreateProject, "Create a project"},
       {"GET", "/projects/{projectKey}", A::kProjectRead, GetProject, "Project summary"},
-      // (more project routes: metadata, settings, permissions, variables, tags, timeline...)
+      {"DELETE", "/projects/{projectKey}", A::kProjectAdmin, DeleteProject,
+       "Delete a project (future-style reply)"},
+      {"GET", "/projects/{projectKey}/metadata", A::kProjectAdmin, GetProjectMetadata,
+       "Project metadata"},
+      {"PUT", "/projects/{projectKey}/metadata", A::kProjectAdmin, SetProjectMetadata,
+       "Replace project metadata"},
+      {"GET", "/projects/{projectKey}/settings", A::kProjectAdmin, GetProjectSettings,
+       "Project settings (params)"},
+      {"PUT", "/projects/{projectKey}/settings", A::kProjectAdmin, SetProjectSettings,
+       "Replace project settings"},
+      {"GET", "/projects/{projectKey}/permissions", A::kProjectAdmin, GetProjectPermissions,
+       "Project owner and permissions"},
+      {"PUT", "/projects/{projectKey}/permissions", A::kProjectAdmin, SetProjectPermissions,
+       "Replace project owner and permissions"},
+      {"GET", "/projects/{projectKey}/tags", A::kProjectRead, GetProjectTags, "Project tags"},
+      {"PUT", "/projects/{projectKey}/tags", A::kProjectWrite, SetProjectTags,
+       "Replace project tags"},
+      {"GET", "/projects/{projectKey}/interest", A::kProjectRead, GetProjectInterest,
+       "Star and watch counts"},
+      {"GET", "/projects/{projectKey}/timeline", A::kProjectRead, GetProjectTimeline,
+       "Project timeline"},
+
+      // --- Project variables ---
+      {"GET", "/projects/{projectKey}/variables/", A::kProjectRead, GetProjectVariables,
+       "Project variables {standard, local}"},
+      {"PUT", "/projects/{projectKey}/variables/", A::kProjectWrite, SetProjectVariables,
+       "Replace project variables"},
+      {"GET", "/projects/{projectKey}/variables-resolved", A::kProjectRead, GetResolvedVariables,
+       "Instance and project variables merged"},
 
       // --- Project folders ---
+      {"GET", "/project-folders/locate-project/{projectKey}", A::kProjectRead, LocateProject,
+       "Folder holding a project"},
+      {"GET", "/project-folders/{folderId}", A::kAuthenticated, GetProjectFolder, "Project folder"},
+      {"DELETE", "/project-folders/{folderId}", A::kAuthenticated, DeleteProjectFolder,
+       "Delete an empty project folder"},
+      {"POST", "/project-folders/{folderId}/children", A::kAuthenticated, CreateProjectFolderChild,
+       "Create a child folder"},
+      {"GET", "/project-folders/{folderId}/settings", A::kAuthenticated, GetProjectFolderSettings,
+       "Project folder settings"},
+      {"PUT", "/project-folders/{folderId}/settings", A::kAuthenticated, SetProjectFolderSettings,
+       "Replace project folder settings"},
+      {"GET", "/project-folders/{folderId}/default-for-project-creation", A::kAuthenticated,
+       GetDefaultFolderForProjectCreation, "Folder new projects land in"},
+      {"POST", "/project-folders/{folderId}/move", A::kAuthenticated, MoveProjectFolder,
+       "Move a folder"},
+      {"POST", "/project-folders/{folderId}/projects/{projectKey}/move", A::kProjectAdmin,
+       MoveProjectToFolder, "Move a project to another folder"},
 
       // --- Users, groups, current user ---
 
       // --- API keys (global, personal) ---
 
       // --- Connections ---
+      {"GET", "/admin/connections/", A::kAdmin, ListConnections,
+       "Connections keyed by name (secrets masked)"},
+      {"POST", "/admin/connections/", A::kAdmin, CreateConnection, "Create a connection"},
+      {"GET", "/admin/connections/{name}", A::kAdmin, GetConnection,
+       "Connection definition (secrets masked)"},
+      {"PUT", "/admin/connections/{name}", A::kAdmin, UpdateConnection,
+       "Replace a connection definition (masked or omitted secrets are kept)"},
+      {"DELETE", "/admin/connections/{name}", A::kAdmin, DeleteConnection,
+       "Delete a connection (not the built-in ones)"},
+      {"GET", "/connections/get-names", A::kAuthenticated, ListConnectionNames,
+       "Names of the connections usable by the caller (?type=, 'all' = any)"},
+      {"GET", "/connections/{name}/info", A::kAuthenticated, GetConnectionInfo,
+       "Connection type and parameters, without secrets"},
 
       // --- Instance: general settings, global variables, instance info, logs ---
+      {"GET", "/admin/general-settings", A::kAdmin, GetGeneralSettings, "General settings"},
+      {"PUT", "/admin/general-settings", A::kAdmin, PutGeneralSettings,
+       "Replace the general settings; answers {warnings} for unknown fields"},
+      {"GET", "/admin/variables/", A::kAdmin, GetInstanceVariables, "Instance variables"},
+      {"PUT", "/admin/variables/", A::kAdmin, PutInstanceVariables,
+       "Replace the instance variables"},
+      {"GET", "/instance-info", A::kAuthenticated, GetInstanceInfo,
+       "Node id, name, type and version"},
+      {"GET", "/admin/logs/", A::kAdmin, ListLogs, "Server log file names"},
+      {"GET", "/admin/logs/{name}", A::kAdmin, GetLog, "A server log file as a JSON string"},
 
       // --- Datasets ---
 

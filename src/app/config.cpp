@@ -12,6 +12,7 @@ namespace dss::app {
 
 std::string Usage() {
   return "usage: dssd [--data-dir DIR] [--port N] [--bind ADDR] [--max-body-bytes N]\n"
+         "            [--max-header-bytes N]\n"
          "            [--header-timeout-ms N] [--idle-timeout-ms N] [--io-timeout-ms N]\n"
          "            [--max-connections N] [--duckdb-memory-limit SIZE] [--routes]\n"
          "Settings not given as flags come from DIR/config.json (written on first start).\n";
@@ -47,6 +48,8 @@ Config ParseFlags(int argc, char** argv) {
       c.server.bind_address = next();
     else if (a == "--max-body-bytes")
       c.server.max_body_bytes = static_cast<size_t>(ToNumber(a, next()));
+    else if (a == "--max-header-bytes")
+      c.server.max_header_bytes = static_cast<size_t>(ToNumber(a, next()));
     else if (a == "--header-timeout-ms")
       c.server.header_timeout_ms = static_cast<int>(ToNumber(a, next()));
     else if (a == "--idle-timeout-ms")

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "core/security_service.h"
 #include "core/services.h"
+#include "core/settings_service.h"
 
 namespace dss::core {
 
@@ -196,10 +197,10 @@ int JobService::MaxRunningActivities() const {
   int64_t now = NowMs();
   if (now - limit_read_ms_.load() > 1000) {
     limit_read_ms_ = now;
-    if (auto doc = svc_.store().Get("settings", "", "general")) {
-      const Json& d = *doc->data;
-      if (d.contains("maxRunningActivities") && d["maxRunningActivities"].is_number_integer())
-        cached_limit_ = std::max(1, d["maxRunningActivities"].get<int>());
+    try {
+      cached_limit_ = std::max(1, svc_.settings().MaxRunningActivities());
+    } catch (const std::exception& e) {
+      log::Warn("cannot read maxRunningActivities", Json{{"error", e.what()}}.dump());
     }
   }
   return cached_limit_.load();

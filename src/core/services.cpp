@@ -2,8 +2,12 @@
 
 #include "core/code_recipe_executor.h"
 #include "core/job_service.h"
+#include "core/connection_service.h"
+#include "core/instance_service.h"
+#include "core/project_folder_service.h"
 #include "core/project_service.h"
 #include "core/security_service.h"
+#include "core/settings_service.h"
 
 namespace dss::core {
 
@@ -14,7 +18,14 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
       engine_(engine),
       options_(std::move(options)) {
   security_ = std::make_unique<SecurityService>(*store_);
-  projects_ = std::make_unique<ProjectService>(*store_, *security_);
+  connections_ = std::make_unique<ConnectionService>(*store_, data_dir_);
+  settings_ = std::make_unique<SettingsService>(*store_);
+  instance_ =
+      std::make_unique<InstanceService>(*store_, data_dir_, *settings_, options_.server_version);
+  connections_->EnsureBuiltins();
+  instance_->EnsureIdentity();
+  projects_ = std::make_unique<ProjectService>(*store_, *security_, data_dir_);
+  project_folders_ = std::make_unique<ProjectFolderService>(*store_, *security_);
 
   auto executors = std::make_shared<RecipeExecutorRegistry>();
   CodeRecipeOptions code;

@@ -12,6 +12,10 @@ namespace dss::core {
 
 class SecurityService;
 class ProjectService;
+class ConnectionService;
+class SettingsService;
+class InstanceService;
+class ProjectFolderService;
 class JobService;
 
 struct ServicesOptions {
@@ -22,7 +26,8 @@ struct ServicesOptions {
 
 class Services {
  public:
-  /// `engine` must outlive the services.
+  /// `engine` must outlive the services. Creates the built-in connections and the instance
+  /// identity when missing (throws ApiError(kInternal) if the store cannot be written).
   Services(storage::DataDir data_dir, storage::MetadataStorePtr store, engine::DuckEngine& engine,
            ServicesOptions options);
   ~Services();
@@ -34,6 +39,10 @@ class Services {
 
   SecurityService& security() { return *security_; }
   ProjectService& projects() { return *projects_; }
+  ConnectionService& connections() { return *connections_; }
+  SettingsService& settings() { return *settings_; }
+  InstanceService& instance() { return *instance_; }
+  ProjectFolderService& project_folders() { return *project_folders_; }
   JobService& jobs() { return *jobs_; }
 
  private:
@@ -43,6 +52,10 @@ class Services {
   ServicesOptions options_;
   std::unique_ptr<SecurityService> security_;
   std::unique_ptr<ProjectService> projects_;
+  std::unique_ptr<ConnectionService> connections_;
+  std::unique_ptr<SettingsService> settings_;
+  std::unique_ptr<InstanceService> instance_;
+  std::unique_ptr<ProjectFolderService> project_folders_;
   // Last: its destructor aborts running jobs, which still use the services above.
   std::unique_ptr<JobService> jobs_;
 };
