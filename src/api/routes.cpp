@@ -3,12 +3,9 @@
 #include "api/routes.h"
 
 #include "api/auth_handlers.h"
-<<<<<<< HEAD
 #include "api/job_handlers.h"
-=======
 #include "api/connection_handlers.h"
 #include "api/instance_handlers.h"
->>>>>>> main
 #include "api/meta_handlers.h"
 #include "api/project_folder_handlers.h"
 #include "api/project_handlers.h"
