@@ -15,8 +15,8 @@ http::Response StartJob(Context& ctx) {
 }
 
 http::Response GetJobStatus(Context& ctx) {
-  return http::Response::FromJson(ctx.svc.jobs().Status(
-      ctx.Param("projectKey"), ctx.Param("jobId"), ctx.req.QueryInt("waitForChangeMs", 0)));
+  return http::Response::FromJson(ctx.svc.jobs().Status(ctx.Param("projectKey"), ctx.Param("jobId"),
+                                                        ctx.req.QueryInt("waitForChangeMs", 0)));
 }
 
 http::Response GetJobLog(Context& ctx) {

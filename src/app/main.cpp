@@ -74,11 +74,10 @@ int main(int argc, char** argv) {
     api::Dispatcher dispatcher(services, dir.AccessLog().string());
     http::HttpServer server(cfg.server, dispatcher);
     server.Start();
-    services.jobs().SetBackendUrl("http://" +
-                                  std::string(cfg.server.bind_address == "0.0.0.0"
-                                                  ? "127.0.0.1"
-                                                  : cfg.server.bind_address) +
-                                  ":" + std::to_string(server.port()));
+    services.jobs().SetBackendUrl(
+        "http://" +
+        std::string(cfg.server.bind_address == "0.0.0.0" ? "127.0.0.1" : cfg.server.bind_address) +
+        ":" + std::to_string(server.port()));
     storage::WriteFileAtomic(dir.RunDir() / "port", std::to_string(server.port()) + "\n");
     Json f = {{"port", server.port()},
               {"bind", cfg.server.bind_address},

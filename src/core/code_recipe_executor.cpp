@@ -16,7 +16,8 @@ namespace {
 
 std::string RefsJson(const std::vector<FlowRef>& refs, const std::string& project) {
   Json a = Json::array();
-  for (const auto& r : refs) a.push_back(r.project_key == project ? r.id : r.project_key + "." + r.id);
+  for (const auto& r : refs)
+    a.push_back(r.project_key == project ? r.id : r.project_key + "." + r.id);
   return a.dump();
 }
 
@@ -103,10 +104,11 @@ void CodeRecipeExecutor::Execute(const RecipeRunEnv& env, jobs::ActivityContext&
   ctx.Log("Process " + how);
   std::string last = LastNonEmptyLine(result.stderr_tail);
   std::string lang = python ? "Python" : "shell";
-  std::string msg = "Error in " + lang + " process: " + (last.empty() ? "the process " + how : last);
-  throw ApiError(ErrorCode::kProcessFailed, msg,
-                 "The " + lang + " process " + how + ". Last lines of stderr:\n" +
-                     result.stderr_tail);
+  std::string msg =
+      "Error in " + lang + " process: " + (last.empty() ? "the process " + how : last);
+  throw ApiError(
+      ErrorCode::kProcessFailed, msg,
+      "The " + lang + " process " + how + ". Last lines of stderr:\n" + result.stderr_tail);
 }
 
 }  // namespace dss::core

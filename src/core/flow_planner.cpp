@@ -66,11 +66,15 @@ std::string RebuildBehavior(const Json& def) {
              : "NORMAL";
 }
 
-std::string RefKey(const FlowRef& r) { return FlowRefKey(r); }
+std::string RefKey(const FlowRef& r) {
+  return FlowRefKey(r);
+}
 
 }  // namespace
 
-std::string FlowRefKey(const FlowRef& ref) { return ref.project_key + "." + ref.id; }
+std::string FlowRefKey(const FlowRef& ref) {
+  return ref.project_key + "." + ref.id;
+}
 
 FlowRef ParseFlowRef(storage::MetadataStore& store, const std::string& project,
                      const std::string& ref) {
@@ -83,7 +87,7 @@ FlowRef ParseFlowRef(storage::MetadataStore& store, const std::string& project,
     r.project_key = project;
     r.id = ref;
   }
-  r.type = store.Get(kKindDataset, r.project_key, r.id) ? "DATASET"
+  r.type = store.Get(kKindDataset, r.project_key, r.id)  ? "DATASET"
            : store.Get(kKindFolder, r.project_key, r.id) ? "MANAGED_FOLDER"
                                                          : "DATASET";
   return r;
@@ -191,8 +195,10 @@ JobPlan FlowPlanner::Plan(const std::string& project, const Json& def) const {
         if (!Trim(p).empty()) parts.push_back(Trim(p));
     }
     if (parts.empty()) parts.push_back("NP");
-    plan.outputs.push_back(
-        {{"type", type}, {"id", id}, {"projectKey", pk}, {"partition", spec.empty() ? Json() : Json(spec)}});
+    plan.outputs.push_back({{"type", type},
+                            {"id", id},
+                            {"projectKey", pk},
+                            {"partition", spec.empty() ? Json() : Json(spec)}});
     requested.emplace_back(ref, parts);
   }
 

@@ -15,9 +15,9 @@
 
 #include <cstdint>
 #include <functional>
-#include <tuple>
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "common/json.h"
@@ -53,8 +53,8 @@ struct PlannedRun {
 };
 
 struct JobPlan {
-  std::string type;            // the normalised job type
-  Json outputs;                // normalised requested outputs [{type, id, projectKey, partition}]
+  std::string type;              // the normalised job type
+  Json outputs;                  // normalised requested outputs [{type, id, projectKey, partition}]
   std::vector<PlannedRun> runs;  // in dependency order
 };
 

@@ -27,7 +27,8 @@ bool IsTerminalName(const std::string& s) {
 }
 std::string ToLowerState(const std::string& s) {
   std::string out;
-  for (char c : s) out += c == '_' ? ' ' : static_cast<char>(tolower(static_cast<unsigned char>(c)));
+  for (char c : s)
+    out += c == '_' ? ' ' : static_cast<char>(tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -49,9 +50,8 @@ std::string IdTimestamp(int64_t ms) {
   struct tm tm;
   gmtime_r(&secs, &tm);
   char buf[64];
-  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d-%02d-%02d.%03d", tm.tm_year + 1900,
-           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-           static_cast<int>(ms % 1000));
+  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d-%02d-%02d.%03d", tm.tm_year + 1900, tm.tm_mon + 1,
+           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
   return buf;
 }
 
@@ -139,8 +139,8 @@ class RecipeActivity : public jobs::Activity {
         work_dir_(std::move(work_dir)) {}
 
   void Run(jobs::ActivityContext& ctx) override {
-    ctx.Log("Running recipe " + run_.recipe_name + " (type " + run_.recipe_type +
-            ", partition " + run_.partition + "): " + run_.reason);
+    ctx.Log("Running recipe " + run_.recipe_name + " (type " + run_.recipe_type + ", partition " +
+            run_.partition + "): " + run_.reason);
     std::map<std::string, std::string> inputs;
     for (const auto& in : run_.inputs) inputs[FlowRefKey(in)] = planner_.Fingerprint(in);
     std::error_code ec;
@@ -181,7 +181,9 @@ JobService::JobService(Services& services, std::shared_ptr<RecipeExecutorRegistr
   scheduler_ = std::make_unique<jobs::Scheduler>([this] { return MaxRunningActivities(); });
 }
 
-JobService::~JobService() { Shutdown(); }
+JobService::~JobService() {
+  Shutdown();
+}
 
 void JobService::Shutdown() {
   if (scheduler_) scheduler_->Shutdown();
@@ -218,9 +220,8 @@ int JobService::RecoverInterrupted() {
     if (IsJobTerminalName(state)) continue;
     Json fixed = d;
     int64_t now = NowMs();
-    std::string msg =
-        "The job was interrupted: the server stopped while it was " + ToLowerState(state) +
-        " (dssd restarted). Start the job again.";
+    std::string msg = "The job was interrupted: the server stopped while it was " +
+                      ToLowerState(state) + " (dssd restarted). Start the job again.";
     jobs::Failure f{std::string(ErrorTypeOf(ErrorCode::kJobInterrupted)), msg, msg};
     fixed["state"] = "FAILED";
     fixed["endTime"] = now;
@@ -241,7 +242,8 @@ int JobService::RecoverInterrupted() {
     svc_.store().Put(kKindJob, doc.scope, doc.id, fixed);
     JobLogs logs(JobDir(doc.scope, doc.id));
     logs.Write("", msg);
-    log::Warn("job marked FAILED at start-up", Json{{"project", doc.scope}, {"job", doc.id}}.dump());
+    log::Warn("job marked FAILED at start-up",
+              Json{{"project", doc.scope}, {"job", doc.id}}.dump());
     ++n;
   }
   return n;
@@ -250,8 +252,8 @@ int JobService::RecoverInterrupted() {
 std::string JobService::NewJobId(const std::string& project, const std::string& base) const {
   std::string id = base + "_" + IdTimestamp(NowMs());
   std::string candidate = id;
-  for (int i = 2; live_.count(project + "/" + candidate) ||
-                  svc_.store().Get(kKindJob, project, candidate);
+  for (int i = 2;
+       live_.count(project + "/" + candidate) || svc_.store().Get(kKindJob, project, candidate);
        ++i)
     candidate = id + "_" + std::to_string(i);
   return candidate;
@@ -263,7 +265,8 @@ Json JobService::Start(const auth::Principal& who, const std::string& project, c
   const Json& first = plan.outputs.at(0);
   std::string part = first["partition"].is_string() ? first["partition"].get<std::string>() : "NP";
   std::string base = "build_" + first["id"].get<std::string>() + "_";
-  for (char c : part) base += (isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-') ? c : '_';
+  for (char c : part)
+    base += (isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-') ? c : '_';
 
   std::string login = who.login;
   if (login.empty()) {
@@ -322,8 +325,8 @@ Json JobService::Start(const auth::Principal& who, const std::string& project, c
       a["endTime"] = 0;
       activities.push_back(a);
     }
-    Json doc = {{"def", live->def},     {"state", "NOT_STARTED"}, {"startTime", 0},
-                {"endTime", 0},         {"revision", 0},          {"activities", activities}};
+    Json doc = {{"def", live->def}, {"state", "NOT_STARTED"}, {"startTime", 0},
+                {"endTime", 0},     {"revision", 0},          {"activities", activities}};
     svc_.store().Put(kKindJob, project, live->id, doc);
     live_[project + "/" + live->id] = live;
   }
@@ -373,18 +376,14 @@ void JobService::OnChange(const std::shared_ptr<Live>& live, const jobs::JobStat
     if (a.failure) x["firstFailure"] = FailureJson(*a.failure);
     activities.push_back(std::move(x));
   }
-  Json doc = {{"def", live->def},
-              {"state", jobs::RunStateName(s.state)},
-              {"startTime", s.start_ms},
-              {"endTime", s.end_ms},
-              {"revision", s.revision},
-              {"activities", activities}};
+  Json doc = {{"def", live->def},        {"state", jobs::RunStateName(s.state)},
+              {"startTime", s.start_ms}, {"endTime", s.end_ms},
+              {"revision", s.revision},  {"activities", activities}};
   if (s.failure) doc["unexpectedFailure"] = FailureJson(*s.failure);
   try {
     svc_.store().Put(kKindJob, live->project, live->id, doc);
   } catch (const std::exception& e) {
-    log::Error("cannot persist job state",
-               Json{{"job", live->id}, {"error", e.what()}}.dump());
+    log::Error("cannot persist job state", Json{{"job", live->id}, {"error", e.what()}}.dump());
   }
   std::lock_guard lock(mu_);
   live->revision = s.revision;
@@ -448,12 +447,9 @@ Json JobService::List(const std::string& project, long long limit) const {
     if (limit > 0 && static_cast<long long>(out.size()) >= limit) break;
     const Json& j = *d->data;
     std::string state = j.value("state", "");
-    Json item = {{"def", j.value("def", Json::object())},
-                 {"state", state},
-                 {"stableState", IsJobTerminalName(state)},
-                 {"startTime", j.value("startTime", 0)},
-                 {"endTime", j.value("endTime", 0)},
-                 {"warningsCount", 0}};
+    Json item = {{"def", j.value("def", Json::object())},   {"state", state},
+                 {"stableState", IsJobTerminalName(state)}, {"startTime", j.value("startTime", 0)},
+                 {"endTime", j.value("endTime", 0)},        {"warningsCount", 0}};
     if (j.contains("unexpectedFailure") && state != "DONE")
       item["unexpectedFailure"] = j["unexpectedFailure"];
     out.push_back(item);
@@ -469,8 +465,7 @@ std::string JobService::Log(const std::string& project, const std::string& id,
   bool known = false;
   if (doc.contains("activities") && doc["activities"].is_array())
     for (const auto& a : doc["activities"]) known = known || a.value("activityId", "") == activity;
-  if (!known)
-    throw ApiError::NotFound("Job '" + id + "' has no activity '" + activity + "'");
+  if (!known) throw ApiError::NotFound("Job '" + id + "' has no activity '" + activity + "'");
   return ReadFile(dir / (activity + ".log"));
 }
 
@@ -521,16 +516,21 @@ Json JobStatusJson(const Json& doc) {
       activities[a.value("activityId", "")] = x;
     }
   }
-  Json global = {{"done", counts["DONE"]},         {"failed", counts["FAILED"]},
-                 {"running", counts["RUNNING"]},   {"notStarted", counts["NOT_STARTED"]},
-                 {"waiting", counts["WAITING"]},   {"computingDeps", counts["COMPUTING_DEPS"]},
-                 {"aborted", counts["ABORTED"]},   {"skipped", counts["SKIPPED"]},
-                 {"total", total},                 {"warnings", 0}};
+  Json global = {{"done", counts["DONE"]},
+                 {"failed", counts["FAILED"]},
+                 {"running", counts["RUNNING"]},
+                 {"notStarted", counts["NOT_STARTED"]},
+                 {"waiting", counts["WAITING"]},
+                 {"computingDeps", counts["COMPUTING_DEPS"]},
+                 {"aborted", counts["ABORTED"]},
+                 {"skipped", counts["SKIPPED"]},
+                 {"total", total},
+                 {"warnings", 0}};
   int finished = counts["DONE"] + counts["FAILED"] + counts["ABORTED"] + counts["SKIPPED"];
-  Json progress = {{"finished", finished},
-                   {"total", total},
-                   {"percent", total == 0 ? (IsJobTerminalName(state) ? 100 : 0)
-                                          : finished * 100 / total}};
+  Json progress = {
+      {"finished", finished},
+      {"total", total},
+      {"percent", total == 0 ? (IsJobTerminalName(state) ? 100 : 0) : finished * 100 / total}};
   return {{"baseStatus", base},
           {"globalState", global},
           {"activities", activities},

@@ -30,7 +30,8 @@ constexpr long long kKillGraceMs = 2000;
 
 ChildProcess::ChildProcess(const ProcessSpec& spec) {
   int out[2], err[2];
-  if (pipe2(out, O_CLOEXEC) != 0) throw ApiError::Internal("pipe failed: " + std::string(strerror(errno)));
+  if (pipe2(out, O_CLOEXEC) != 0)
+    throw ApiError::Internal("pipe failed: " + std::string(strerror(errno)));
   if (pipe2(err, O_CLOEXEC) != 0) {
     close(out[0]);
     close(out[1]);
@@ -112,8 +113,7 @@ void ChildProcess::Kill() {
   }
 }
 
-ProcessResult ChildProcess::Wait(
-    const std::function<void(std::string_view, bool)>& on_line) {
+ProcessResult ChildProcess::Wait(const std::function<void(std::string_view, bool)>& on_line) {
   ProcessResult result;
   std::deque<std::string> tail;
   size_t tail_bytes = 0;

@@ -13,15 +13,15 @@
 namespace dss::engine {
 
 struct ProcessSpec {
-  std::string program;             // absolute path
-  std::vector<std::string> args;   // argv[1..]
-  std::vector<std::string> env;    // complete environment, "KEY=VALUE"
-  std::string cwd;                 // working directory ("" = inherit)
+  std::string program;            // absolute path
+  std::vector<std::string> args;  // argv[1..]
+  std::vector<std::string> env;   // complete environment, "KEY=VALUE"
+  std::string cwd;                // working directory ("" = inherit)
 };
 
 struct ProcessResult {
-  int exit_code = -1;  // -1 when killed by a signal
-  int signal = 0;      // the signal that ended it, 0 otherwise
+  int exit_code = -1;   // -1 when killed by a signal
+  int signal = 0;       // the signal that ended it, 0 otherwise
   bool killed = false;  // Kill() was called
   /// The last lines of stderr (at most ~40 lines / 8 KiB), for error messages.
   std::string stderr_tail;
