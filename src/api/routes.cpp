@@ -5,6 +5,7 @@
 #include "api/auth_handlers.h"
 #include "api/job_handlers.h"
 #include "api/connection_handlers.h"
+#include "api/future_handlers.h"
 #include "api/instance_handlers.h"
 #include "api/meta_handlers.h"
 #include "api/project_folder_handlers.h"
@@ -115,6 +116,12 @@ const std::vector<Route>& Routes() {
       // --- Managed folders ---
 
       // --- Futures ---
+      {"GET", "/futures/", A::kAuthenticated, ListFutures,
+       "Alive long-running tasks of the caller (allUsers: everyone's, admin only)"},
+      {"GET", "/futures/{futureId}", A::kAuthenticated, GetFuture,
+       "State of a long-running task; an error once it failed or was aborted"},
+      {"DELETE", "/futures/{futureId}", A::kAuthenticated, AbortFuture,
+       "Abort a long-running task"},
 
       // --- SQL queries ---
 
@@ -153,10 +160,15 @@ Json OpenApiDocument(const std::string& server_version) {
   Json paths = Json::object();
   for (const auto& r : Routes()) {
     std::string p = r.pattern;
-    if (!p.empty() && p[0] == '!') p = p.substr(1);
+    bool at_root = !p.empty() && p[0] == '!';
+    if (at_root) p = p.substr(1);
     // OpenAPI has no multi-segment parameter: show {path*} as {path}.
+    bool multi_segment = p.find("*}") != std::string::npos;
     for (size_t pos; (pos = p.find("*}")) != std::string::npos;) p.erase(pos, 1);
     Json op = {{"summary", r.summary}, {"x-dss-access", AccessName(r.access)}};
+    // Served at the server root rather than under the API prefixes (e.g. /metrics).
+    if (at_root) op["x-dss-root-path"] = true;
+    if (multi_segment) op["x-dss-multi-segment"] = true;
     Json params = Json::array();
     for (size_t b = p.find('{'); b != std::string::npos; b = p.find('{', b + 1)) {
       size_t e = p.find('}', b);

@@ -27,9 +27,9 @@ inline constexpr const char* kKindProjectTags = "project_tags";            // id
 inline constexpr const char* kKindProjectInterest = "project_interest";
 /// Event kind of the project timeline (scope = project key).
 inline constexpr const char* kEventTimeline = "timeline";
-/// Instance variables (admin area): kind "instance_variables", scope "", id "variables";
-/// data is the variables object itself.
-inline constexpr const char* kKindInstanceVariables = "instance_variables";
+/// Instance variables (admin area, settings_service): kind "settings", scope "", id
+/// "variables"; data is the variables object itself.
+inline constexpr const char* kKindInstanceVariables = "settings";
 inline constexpr const char* kInstanceVariablesId = "variables";
 /// Project folders (project_folder_service): referenced here to validate ?projectFolderId=.
 inline constexpr const char* kKindProjectFolder = "project_folder";

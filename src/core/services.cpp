@@ -3,6 +3,7 @@
 #include "core/code_recipe_executor.h"
 #include "core/job_service.h"
 #include "core/connection_service.h"
+#include "core/future_service.h"
 #include "core/instance_service.h"
 #include "core/project_folder_service.h"
 #include "core/project_service.h"
@@ -26,6 +27,7 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
   instance_->EnsureIdentity();
   projects_ = std::make_unique<ProjectService>(*store_, *security_, data_dir_);
   project_folders_ = std::make_unique<ProjectFolderService>(*store_, *security_);
+  futures_ = std::make_unique<FutureService>(FutureOptions{});
 
   auto executors = std::make_shared<RecipeExecutorRegistry>();
   CodeRecipeOptions code;

@@ -16,6 +16,7 @@ class ConnectionService;
 class SettingsService;
 class InstanceService;
 class ProjectFolderService;
+class FutureService;
 class JobService;
 
 struct ServicesOptions {
@@ -43,6 +44,7 @@ class Services {
   SettingsService& settings() { return *settings_; }
   InstanceService& instance() { return *instance_; }
   ProjectFolderService& project_folders() { return *project_folders_; }
+  FutureService& futures() { return *futures_; }
   JobService& jobs() { return *jobs_; }
 
  private:
@@ -56,6 +58,8 @@ class Services {
   std::unique_ptr<SettingsService> settings_;
   std::unique_ptr<InstanceService> instance_;
   std::unique_ptr<ProjectFolderService> project_folders_;
+  // Declared last so it is destroyed first: running tasks use the other services.
+  std::unique_ptr<FutureService> futures_;
   // Last: its destructor aborts running jobs, which still use the services above.
   std::unique_ptr<JobService> jobs_;
 };

@@ -81,6 +81,16 @@ class BeastBodyReader : public BodyReader {
 
 class HttpServer::Impl {
  public:
+  // Request ids only need to be unique, not secret: a random per-process prefix and a
+  // counter. (Drawing 16 characters from the OS CSPRNG per request cost ~20 % of the CPU
+  // time of a small GET.)
+  std::string NextRequestId() {
+    char tail[24];
+    snprintf(tail, sizeof tail, "%010llx",
+             static_cast<unsigned long long>(request_seq_.fetch_add(1) + 1));
+    return request_prefix_ + tail;
+  }
+
   Impl(ServerOptions o, Handler& h) : opts_(std::move(o)), handler_(h), acceptor_(ioc_) {}
 
   void Start() {
@@ -229,7 +239,7 @@ class HttpServer::Impl {
       req.method = std::string(head.method_string());
       req.target = std::string(head.target());
       req.remote = remote;
-      req.request_id = RandomToken(16);
+      req.request_id = NextRequestId();
       for (const auto& f : head)
         req.headers.emplace_back(ToLower(f.name_string()), std::string(f.value()));
       auto q = req.target.find('?');
@@ -351,6 +361,8 @@ class HttpServer::Impl {
 
   ServerOptions opts_;
   Handler& handler_;
+  const std::string request_prefix_ = RandomToken(6);
+  std::atomic<uint64_t> request_seq_{0};
   net::io_context ioc_;
   tcp::acceptor acceptor_;
   uint16_t port_ = 0;

@@ -253,6 +253,20 @@ def test_resolved_variables(admin):
     assert untyped["c"] == '{"x":1}'
 
 
+def test_resolved_variables_include_instance_variables(admin):
+    key = new_project(admin)
+    old = admin.get("/admin/variables/")
+    try:
+        admin.put("/admin/variables/", {"inst_only": "i", "a": "instance", "num": 7})
+        admin.put("/projects/%s/variables/" % key, {"standard": {"a": "project"}, "local": {}})
+        r = admin.get("/projects/%s/variables-resolved" % key, params={"typed": "true"})
+        assert r["inst_only"] == "i" and r["a"] == "project" and r["num"] == 7
+        r = admin.get("/projects/%s/variables-resolved" % key, params={"typed": "false"})
+        assert r["num"] == "7"
+    finally:
+        admin.put("/admin/variables/", old)
+
+
 # --- tags, timeline, interest ---------------------------------------------------------------
 
 def test_tags(admin):
