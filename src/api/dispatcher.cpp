@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "core/security_service.h"
+#include "core/user_service.h"
 #include "http/error_response.h"
 
 namespace dss::api {
@@ -105,6 +106,7 @@ http::Response Dispatcher::Handle(http::Request& req) {
     auth::Credentials creds =
         auth::ParseCredentials(req.Header("authorization"), req.Header("x-dku-apiticket"));
     auth::Principal who = services_.security().Authenticate(creds, req.Header("x-dku-proxyuser"));
+    if (!who.login.empty()) services_.users().RecordActivity(who.login);
     Authorise(*r.route, who, r.params);
     Context ctx(req, r.params, who, services_);
     res = r.route->handler(ctx);

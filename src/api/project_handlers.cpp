@@ -1,5 +1,6 @@
 #include "api/project_handlers.h"
 
+#include "core/future_service.h"
 #include "core/project_folder_service.h"
 #include "core/project_service.h"
 
@@ -32,10 +33,17 @@ http::Response DeleteProject(Context& ctx) {
   o.clear_managed_datasets = ctx.req.QueryBool("clearManagedDatasets", false);
   o.clear_output_managed_folders = ctx.req.QueryBool("clearOutputManagedFolders", false);
   o.clear_job_and_scenario_logs = ctx.req.QueryBool("clearJobAndScenarioLogs", true);
-  // Deletion completes before the reply whatever `wait` says; it is still validated so that a
-  // malformed value is reported. The reply is a finished future state (no jobId).
-  ctx.req.QueryBool("wait", true);
-  return http::Response::FromJson(ctx.svc.projects().Delete(ctx.who, Key(ctx), o));
+  // wait=true: the reply is the finished future state (hasResult, result, no jobId), which
+  // DSSFuture.get_result_wait_if_needed reads directly. wait=false: a future to poll.
+  if (ctx.req.QueryBool("wait", true))
+    return http::Response::FromJson(ctx.svc.projects().Delete(ctx.who, Key(ctx), o));
+  core::ProjectService& projects = ctx.svc.projects();
+  auth::Principal who = ctx.who;
+  std::string key = Key(ctx);
+  return http::Response::FromJson(ctx.svc.futures().Start(
+      ctx.who, key, "Delete project " + key, [&projects, who, key, o](core::FutureContext&) {
+        return projects.Delete(who, key, o)["result"];
+      }));
 }
 
 http::Response GetProjectMetadata(Context& ctx) {

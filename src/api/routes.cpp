@@ -2,6 +2,7 @@
 // (spec/endpoints.md). Patterns are relative to /public/api and /dip/publicapi.
 #include "api/routes.h"
 
+#include "api/api_key_handlers.h"
 #include "api/auth_handlers.h"
 #include "api/job_handlers.h"
 #include "api/connection_handlers.h"
@@ -10,6 +11,7 @@
 #include "api/meta_handlers.h"
 #include "api/project_folder_handlers.h"
 #include "api/project_handlers.h"
+#include "api/user_handlers.h"
 
 namespace dss::api {
 
@@ -81,8 +83,70 @@ const std::vector<Route>& Routes() {
        MoveProjectToFolder, "Move a project to another folder"},
 
       // --- Users, groups, current user ---
+      {"GET", "/admin/users/", A::kAdmin, ListUsers, "Users (?includeSettings=)"},
+      {"POST", "/admin/users/", A::kAdmin, CreateUser, "Create a user"},
+      {"POST", "/admin/users/actions/bulk", A::kAdmin, BulkCreateUsers,
+       "Create users; [{login, status, error}]"},
+      {"PUT", "/admin/users/actions/bulk", A::kAdmin, BulkUpdateUsers,
+       "Edit users; [{login, status, error}]"},
+      {"DELETE", "/admin/users/actions/bulk", A::kAdmin, BulkDeleteUsers,
+       "Delete users (logins in the body; ?allowSelfDeletion=)"},
+      {"GET", "/admin/users/{login}", A::kAdmin, GetUser, "User settings (secrets masked)"},
+      {"PUT", "/admin/users/{login}", A::kAdmin, UpdateUser, "Replace user settings"},
+      {"DELETE", "/admin/users/{login}", A::kAdmin, DeleteUser,
+       "Delete a user and its personal keys (?allowSelfDeletion=)"},
+      {"GET", "/admin/users/{login}/activity", A::kAdmin, GetUserActivity,
+       "Last activity of a user since the server started"},
+      {"GET", "/admin/users-activity", A::kAdmin, ListUsersActivity,
+       "Activity of every user (?enabledUsersOnly=)"},
+      {"GET", "/users", A::kAuthenticated, ListUsersInfo, "Users (public fields)"},
+      {"GET", "/users/{login}", A::kAuthenticated, GetUserInfo, "A user (public fields)"},
+      {"GET", "/current-user", A::kAuthenticated, GetCurrentUser, "Own user settings"},
+      {"PUT", "/current-user", A::kAuthenticated, PutCurrentUser,
+       "Save own settings (not groups, profile or enabled)"},
+      {"GET", "/admin/groups/", A::kAdmin, ListGroups, "Group definitions"},
+      {"POST", "/admin/groups/", A::kAdmin, CreateGroup, "Create a group"},
+      {"GET", "/admin/groups/{name}", A::kAdmin, GetGroup, "Group definition"},
+      {"PUT", "/admin/groups/{name}", A::kAdmin, UpdateGroup, "Replace a group definition"},
+      {"DELETE", "/admin/groups/{name}", A::kAdmin, DeleteGroup,
+       "Delete a group (removed from users and keys)"},
+      {"GET", "/groups", A::kAuthenticated, ListGroupsInfo, "Group names"},
 
-      // --- API keys (global, personal) ---
+      // --- API keys (global, personal, project) ---
+      {"GET", "/admin/global-api-keys/", A::kAdmin, ListGlobalKeys,
+       "Global API keys (secrets not recoverable: key is null)"},
+      {"POST", "/admin/global-api-keys/", A::kAdmin, CreateGlobalKey,
+       "Create a global API key (the secret is in this response only)"},
+      {"GET", "/admin/global-api-keys/{keyId}", A::kAdmin, GetGlobalKey, "A global API key"},
+      {"PUT", "/admin/global-api-keys/{keyId}", A::kAdmin, UpdateGlobalKey,
+       "Edit a global API key (not its secret)"},
+      {"DELETE", "/admin/global-api-keys/{keyId}", A::kAdmin, DeleteGlobalKey,
+       "Delete a global API key"},
+      {"GET", "/admin/globalAPIKeys/{secretKey}", A::kAdmin, GetGlobalKeyBySecret,
+       "Legacy: a global API key looked up by its secret"},
+      {"GET", "/personal-api-keys/", A::kAuthenticated, ListPersonalKeys, "Own personal keys"},
+      {"POST", "/personal-api-keys/", A::kAuthenticated, CreatePersonalKey,
+       "Create an own personal key"},
+      {"GET", "/personal-api-keys/{keyId}", A::kAuthenticated, GetPersonalKey,
+       "A personal key (own, or any for admins)"},
+      {"PUT", "/personal-api-keys/{keyId}", A::kAuthenticated, UpdatePersonalKey,
+       "Edit a personal key"},
+      {"DELETE", "/personal-api-keys/{keyId}", A::kAuthenticated, DeletePersonalKey,
+       "Delete a personal key"},
+      {"GET", "/admin/personal-api-keys/", A::kAdmin, ListAllPersonalKeys,
+       "Personal keys of every user"},
+      {"POST", "/admin/personal-api-keys/", A::kAdmin, CreatePersonalKeyForUser,
+       "Create a personal key for {user}"},
+      {"GET", "/projects/{projectKey}/apikeys/", A::kProjectAdmin, ListProjectKeys,
+       "Project API keys"},
+      {"POST", "/projects/{projectKey}/apikeys/", A::kProjectAdmin, CreateProjectKey,
+       "Create a project API key (valid on this project only)"},
+      {"GET", "/projects/{projectKey}/apikeys/{keyId}", A::kProjectAdmin, GetProjectKey,
+       "A project API key"},
+      {"PUT", "/projects/{projectKey}/apikeys/{keyId}", A::kProjectAdmin, UpdateProjectKey,
+       "Edit a project API key"},
+      {"DELETE", "/projects/{projectKey}/apikeys/{keyId}", A::kProjectAdmin, DeleteProjectKey,
+       "Delete a project API key"},
 
       // --- Connections ---
       {"GET", "/admin/connections/", A::kAdmin, ListConnections,

@@ -329,8 +329,9 @@ std::string ProjectService::ListJsonText(const auth::Principal& who,
     {
       std::lock_guard<std::mutex> lock(cache_mu_);
       auto& c = summary_cache_[doc.scope];
-      if (c.version != doc.version || c.modified_ms != doc.modified_ms) {
+      if (c.data != doc.data || c.version != doc.version || c.modified_ms != doc.modified_ms) {
         c.text = SummaryOf(doc).dump(-1, ' ', false, Json::error_handler_t::replace);
+        c.data = doc.data;
         c.version = doc.version;
         c.modified_ms = doc.modified_ms;
       }

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -148,8 +149,11 @@ class ProjectService {
   mutable std::mutex hooks_mu_;
   std::vector<std::pair<std::string, ProjectDeletionHook>> hooks_;
 
-  // Serialised summaries keyed by project key, valid for one document version.
+  // Serialised summaries keyed by project key, valid for one stored document. Holding the
+  // document's data pointer keeps its address from being reused, so pointer equality means
+  // "same document content".
   struct CachedSummary {
+    std::shared_ptr<const Json> data;
     int64_t version = -1;
     int64_t modified_ms = -1;
     std::string text;

@@ -71,6 +71,12 @@ Principal SecurityService::Authenticate(const auth::Credentials& creds,
         p.login = k["dssUserForImpersonation"].get<std::string>();
       if (type == "PROJECT") {
         p.project_scope = k.value("projectKey", "");
+        // A project key dies with its project, even if the key name is reused later.
+        auto project = store_.Get(kKindProject, p.project_scope, kProjectDocId);
+        if (!project ||
+            (k.contains("projectCreatedOn") && k["projectCreatedOn"] != Json(project->created_ms)))
+          throw ApiError(ErrorCode::kUnauthenticated,
+                         "API key '" + id + "' belongs to a project that no longer exists");
       } else {
         p.global = auth::CloseGlobalPerms(
             auth::GlobalPermsFromJson(k.value("globalPermissions", Json::object())));

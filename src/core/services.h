@@ -13,6 +13,9 @@ namespace dss::core {
 class SecurityService;
 class ProjectService;
 class ConnectionService;
+class UserService;
+class GroupService;
+class ApiKeyService;
 class SettingsService;
 class InstanceService;
 class ProjectFolderService;
@@ -41,6 +44,9 @@ class Services {
   SecurityService& security() { return *security_; }
   ProjectService& projects() { return *projects_; }
   ConnectionService& connections() { return *connections_; }
+  UserService& users() { return *users_; }
+  GroupService& groups() { return *groups_; }
+  ApiKeyService& api_keys() { return *api_keys_; }
   SettingsService& settings() { return *settings_; }
   InstanceService& instance() { return *instance_; }
   ProjectFolderService& project_folders() { return *project_folders_; }
@@ -55,6 +61,9 @@ class Services {
   std::unique_ptr<SecurityService> security_;
   std::unique_ptr<ProjectService> projects_;
   std::unique_ptr<ConnectionService> connections_;
+  std::unique_ptr<UserService> users_;
+  std::unique_ptr<GroupService> groups_;
+  std::unique_ptr<ApiKeyService> api_keys_;
   std::unique_ptr<SettingsService> settings_;
   std::unique_ptr<InstanceService> instance_;
   std::unique_ptr<ProjectFolderService> project_folders_;

@@ -12,16 +12,13 @@ Keys with precise grants are global API keys carrying per-project grants ("proje
 read by SecurityService::Authenticate). They are seeded into the metadata store while the
 server is stopped, so this test does not depend on the shape of the key-management routes.
 """
-import hashlib
-import json
 import os
 import re
-import sqlite3
-import time
 
 import pytest
 import requests
 
+import seed
 from conftest import DssServer, UNAUTHORIZED
 
 PROJECT = "AUTHZ_P"
@@ -56,22 +53,8 @@ ERROR_KEYS = {"errorType", "message", "detailedMessage", "code", "detailedMessag
 
 
 def seed_keys(data_dir):
-    secrets = {}
-    db = sqlite3.connect(os.path.join(data_dir, "metadata.sqlite"))
-    now = int(time.time() * 1000)
-    with db:
-        for name, extra in KEYS.items():
-            secret = "authz-%s-%s" % (name, os.urandom(8).hex())
-            key_id = "authz_" + name
-            h = hashlib.sha256(("dssd-api-key:" + secret).encode()).hexdigest()
-            d = {"type": "GLOBAL", "id": key_id, "label": name, "hash": h, "createdOn": now}
-            d.update(extra)
-            for kind, oid, data in (("api_key", key_id, d), ("api_key_hash", h, {"id": key_id})):
-                db.execute("INSERT INTO objects(kind, scope, id, version, created, modified, data) "
-                           "VALUES(?, '', ?, 1, ?, ?, ?)", (kind, oid, now, now, json.dumps(data)))
-            secrets[name] = secret
-    db.close()
-    return secrets
+    return seed.seed(data_dir, keys=[(name, dict(extra, type="GLOBAL"))
+                                     for name, extra in KEYS.items()])
 
 
 @pytest.fixture(scope="module")

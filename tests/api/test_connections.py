@@ -178,3 +178,26 @@ def test_builtins_recreated_after_restart(fresh_server):
     fresh_server.restart()
     c = fresh_server.client()
     assert set(["filesystem_managed", "filesystem_folders"]) <= set(c.get("/admin/connections/"))
+
+def test_non_admin_access(server, admin):
+    key = non_admin_key(admin)
+    user = server.client(key)
+    for method, path in (("GET", "/admin/connections/"), ("GET", "/admin/connections/filesystem_managed"),
+                         ("DELETE", "/admin/connections/filesystem_managed")):
+        r = user.raw(method, path)
+        assert_error(r, 403, UNAUTHORIZED)
+    r = user.raw("POST", "/admin/connections/", body={"name": "x", "type": "Filesystem", "params": {"root": "/tmp"}})
+    assert_error(r, 403)
+    assert "x" not in admin.get("/admin/connections/")
+    # Restricted connection: hidden from get-names and its info refused
+    name = unique("restricted")
+    d = pg_def(name)
+    d["usableBy"] = "ALLOWED"
+    d["allowedGroups"] = ["administrators"]
+    admin.post("/admin/connections/", d)
+    assert name not in user.get("/connections/get-names", params={"type": "all"})
+    assert "filesystem_managed" in user.get("/connections/get-names", params={"type": "all"})
+    r = user.raw("GET", "/connections/%s/info" % name)
+    assert_error(r, 403)
+    info = user.get("/connections/filesystem_managed/info")
+    assert info["type"] == "Filesystem"

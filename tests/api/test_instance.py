@@ -98,3 +98,21 @@ def test_logs(server, admin):
     r = admin.raw("GET", "/admin/logs/nope.log")
     assert_error(r, 404, NOT_FOUND)
 
+def test_instance_info(server, admin):
+    info = admin.get("/instance-info")
+    assert info["nodeType"] == "DESIGN"
+    assert info["nodeId"] and info["nodeName"] == admin.get("/admin/general-settings")["nodeName"]
+    assert info["dssVersion"]
+    user = non_admin(server, admin)
+    assert user.get("/instance-info")["nodeId"] == info["nodeId"]
+
+
+def test_admin_routes_refused_to_non_admin(server, admin):
+    user = non_admin(server, admin)
+    for method, path in (("GET", "/admin/general-settings"), ("PUT", "/admin/general-settings"),
+                         ("GET", "/admin/variables/"), ("PUT", "/admin/variables/"),
+                         ("GET", "/admin/logs/"), ("GET", "/admin/logs/dssd.log")):
+        r = user.raw(method, path, body={} if method == "PUT" else None)
+        assert_error(r, 403, UNAUTHORIZED)
+        assert "maxRunningActivities" not in r.text and "dssd listening" not in r.text
+    assert admin.get("/admin/general-settings")["maxRunningActivities"] >= 1

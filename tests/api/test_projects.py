@@ -1,6 +1,7 @@
 """Project configuration routes: delete, metadata, settings, permissions, variables, tags,
 timeline, interest (spec endpoints.md §3.1, §3.11; semantics.md §4, §10)."""
 import os
+import time
 
 import pytest
 
@@ -52,7 +53,20 @@ def test_delete_clears_logs_by_default_and_keeps_datasets_unless_asked(server, a
         os.makedirs(p)
         with open(os.path.join(p, "f"), "w") as f:
             f.write("x")
-    admin.delete("/projects/%s" % key, params={"wait": False})  # async flag: same finished state
+    state = admin.delete("/projects/%s" % key, params={"wait": False})
+    # wait=False: a future to poll, as DSSFuture does
+    assert state.get("jobId"), state
+    deadline = time.time() + 30
+    while True:
+        st = admin.get("/futures/%s" % state["jobId"], params={"peek": False})
+        if st.get("hasResult"):
+            break
+        assert time.time() < deadline, st
+        time.sleep(0.05)
+    assert st["result"]["success"] is True
+    with pytest.raises(DssError) as e:
+        admin.get("/projects/%s" % key)
+    assert_error(e, 404, NOT_FOUND)
     assert not os.path.exists(os.path.join(d, "jobs", key))
     assert os.path.exists(data)
 
