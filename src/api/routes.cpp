@@ -8,6 +8,7 @@
 #include "api/connection_handlers.h"
 #include "api/future_handlers.h"
 #include "api/instance_handlers.h"
+#include "api/managed_folder_handlers.h"
 #include "api/meta_handlers.h"
 #include "api/project_folder_handlers.h"
 #include "api/project_handlers.h"
@@ -178,6 +179,33 @@ const std::vector<Route>& Routes() {
       // --- Datasets ---
 
       // --- Managed folders ---
+      {"GET", "/projects/{projectKey}/managedfolders/", A::kProjectRead, ListManagedFolders,
+       "List the project's managed folders"},
+      {"POST", "/projects/{projectKey}/managedfolders/", A::kProjectWrite, CreateManagedFolder,
+       "Create a managed folder"},
+      {"GET", "/projects/{projectKey}/managedfolders/{folderId}", A::kProjectRead, GetManagedFolder,
+       "Managed folder definition"},
+      {"PUT", "/projects/{projectKey}/managedfolders/{folderId}", A::kProjectWrite,
+       UpdateManagedFolder, "Replace a managed folder definition"},
+      {"DELETE", "/projects/{projectKey}/managedfolders/{folderId}", A::kProjectWrite,
+       DeleteManagedFolder, "Delete a managed folder and its contents"},
+      {"POST", "/projects/{projectKey}/actions/renameManagedFolder", A::kProjectWrite,
+       RenameManagedFolder, "Rename a managed folder"},
+      {"GET", "/projects/{projectKey}/managedfolders/{folderId}/contents", A::kProjectRead,
+       ListManagedFolderContents, "Files of a managed folder"},
+      {"GET", "/projects/{projectKey}/managedfolders/{folderId}/contents/{path*}", A::kProjectRead,
+       GetManagedFolderFile, "Download a file (streamed)"},
+      {"POST", "/projects/{projectKey}/managedfolders/{folderId}/contents/{path*}",
+       A::kProjectWrite, PutManagedFolderFile, "Upload a file (multipart, streamed to disk)", true},
+      {"DELETE", "/projects/{projectKey}/managedfolders/{folderId}/contents/{path*}",
+       A::kProjectWrite, DeleteManagedFolderFile, "Delete a file or directory"},
+      {"POST", "/projects/{projectKey}/managedfolders/{folderId}/actions/copyTo", A::kProjectRead,
+       CopyManagedFolderTo, "Copy the files to another folder (future)"},
+      // Uploaded files of UploadedFiles datasets (same upload machinery as folders).
+      {"POST", "/projects/{projectKey}/datasets/{datasetName}/uploaded/files", A::kProjectWrite,
+       AddUploadedFile, "Upload a file to an UploadedFiles dataset (multipart, streamed)", true},
+      {"GET", "/projects/{projectKey}/datasets/{datasetName}/uploaded/files", A::kProjectRead,
+       ListUploadedFiles, "Files of an UploadedFiles dataset"},
 
       // --- Futures ---
       {"GET", "/futures/", A::kAuthenticated, ListFutures,

@@ -2,15 +2,19 @@
 
 #include "core/code_recipe_executor.h"
 #include "core/job_service.h"
+#include "common/log.h"
+
 #include "core/api_key_service.h"
 #include "core/connection_service.h"
 #include "core/future_service.h"
 #include "core/group_service.h"
 #include "core/instance_service.h"
+#include "core/managed_folder_service.h"
 #include "core/project_folder_service.h"
 #include "core/project_service.h"
 #include "core/security_service.h"
 #include "core/settings_service.h"
+#include "core/uploaded_files_service.h"
 #include "core/user_service.h"
 
 namespace dss::core {
@@ -34,6 +38,30 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
   projects_ = std::make_unique<ProjectService>(*store_, *security_, data_dir_);
   project_folders_ = std::make_unique<ProjectFolderService>(*store_, *security_);
   futures_ = std::make_unique<FutureService>(FutureOptions{});
+  folders_ = std::make_unique<ManagedFolderService>(*store_, data_dir_, *connections_, *security_,
+                                                    *futures_, *projects_);
+  uploads_ = std::make_unique<UploadedFilesService>(*store_, data_dir_);
+  // A crash mid-upload leaves a hidden temporary file: remove them before serving.
+  folders_->SweepInterruptedUploads();
+  uploads_->SweepInterruptedUploads();
+  projects_->AddDeletionHook(
+      "managed-folders-and-uploads",
+      [this](const std::string& key, const ProjectDeletionOptions& o) {
+        std::vector<std::filesystem::path> paths;
+        // Uploaded files belong to the project's datasets, which disappear with it.
+        paths.push_back(data_dir_.UploadsDir() / key);
+        if (o.clear_output_managed_folders) {
+          for (auto& p : folders_->OutputFolderRoots(key)) {
+            auto rel = p.lexically_relative(data_dir_.root());
+            if (!rel.empty() && *rel.begin() != "..")
+              paths.push_back(std::move(p));
+            else
+              log::Warn("output managed folder outside the data dir kept on project deletion",
+                        Json{{"path", p.string()}}.dump());
+          }
+        }
+        return paths;
+      });
 
   auto executors = std::make_shared<RecipeExecutorRegistry>();
   CodeRecipeOptions code;

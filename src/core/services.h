@@ -20,6 +20,8 @@ class SettingsService;
 class InstanceService;
 class ProjectFolderService;
 class FutureService;
+class ManagedFolderService;
+class UploadedFilesService;
 class JobService;
 
 struct ServicesOptions {
@@ -51,6 +53,8 @@ class Services {
   InstanceService& instance() { return *instance_; }
   ProjectFolderService& project_folders() { return *project_folders_; }
   FutureService& futures() { return *futures_; }
+  ManagedFolderService& folders() { return *folders_; }
+  UploadedFilesService& uploads() { return *uploads_; }
   JobService& jobs() { return *jobs_; }
 
  private:
@@ -67,6 +71,8 @@ class Services {
   std::unique_ptr<SettingsService> settings_;
   std::unique_ptr<InstanceService> instance_;
   std::unique_ptr<ProjectFolderService> project_folders_;
+  std::unique_ptr<ManagedFolderService> folders_;
+  std::unique_ptr<UploadedFilesService> uploads_;
   // Declared last so it is destroyed first: running tasks use the other services.
   std::unique_ptr<FutureService> futures_;
   // Last: its destructor aborts running jobs, which still use the services above.
