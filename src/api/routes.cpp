@@ -12,6 +12,7 @@
 #include "api/meta_handlers.h"
 #include "api/project_folder_handlers.h"
 #include "api/project_handlers.h"
+#include "api/sql_handlers.h"
 #include "api/user_handlers.h"
 
 namespace dss::api {
@@ -216,6 +217,16 @@ const std::vector<Route>& Routes() {
        "Abort a long-running task"},
 
       // --- SQL queries ---
+      {"POST", "/sql/queries/", A::kAuthenticated, StartSqlQuery,
+       "Start a SQL query on a connection; returns queryId and the result schema"},
+      {"GET", "/sql/queries/{queryId}/stream", A::kAuthenticated, StreamSqlQuery,
+       "Stream the rows of a started SQL query (once)"},
+      {"GET", "/sql/queries/{queryId}/finish-streaming", A::kAuthenticated, FinishSqlQueryStreaming,
+       "Outcome of a SQL query's streaming: error if it failed"},
+      {"GET", "/projects/{projectKey}/sql/queries/{queryId}/stream", A::kProjectRead,
+       StreamSqlQuery, "Older client path of the SQL query stream"},
+      {"GET", "/connections/{name}/test", A::kAuthenticated, TestSqlConnection,
+       "Connect to a SQL connection and report whether it works"},
 
       // --- Metrics and checks ---
 

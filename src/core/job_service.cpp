@@ -486,6 +486,17 @@ Json JobService::Abort(const auth::Principal& who, const std::string& project,
   return {{"msg", "Job " + id + " aborted"}, {"aborted", true}};
 }
 
+void JobService::AbortProjectJobs(const std::string& project, long long timeout_ms) {
+  std::vector<std::shared_ptr<Live>> lives;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [key, l] : live_)
+      if (l->project == project) lives.push_back(l);
+  }
+  for (auto& l : lives) l->run->Abort("The project " + project + " is being deleted");
+  for (auto& l : lives) l->run->WaitFinished(std::chrono::milliseconds(timeout_ms));
+}
+
 Json JobStatusJson(const Json& doc) {
   std::string state = doc.value("state", "NOT_STARTED");
   Json def = doc.value("def", Json::object());

@@ -55,6 +55,10 @@ class JobService {
   std::string WaitFinished(const std::string& project, const std::string& id,
                            long long timeout_ms) const;
 
+  /// Aborts the running jobs of a project (it is being deleted) and waits up to `timeout_ms`
+  /// for them to end. Thread-safe.
+  void AbortProjectJobs(const std::string& project, long long timeout_ms);
+
   /// The URL child processes use to reach this server; set once listening.
   void SetBackendUrl(const std::string& url);
   /// Aborts running jobs and stops the workers. Idempotent.

@@ -1,8 +1,10 @@
 #include "core/services.h"
 
+#include <filesystem>
+
+#include "common/log.h"
 #include "core/code_recipe_executor.h"
 #include "core/job_service.h"
-#include "common/log.h"
 
 #include "core/api_key_service.h"
 #include "core/connection_service.h"
@@ -14,6 +16,8 @@
 #include "core/project_service.h"
 #include "core/security_service.h"
 #include "core/settings_service.h"
+#include "core/sql_connection_resolver.h"
+#include "core/sql_query_service.h"
 #include "core/uploaded_files_service.h"
 #include "core/user_service.h"
 
@@ -37,6 +41,13 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
   instance_->EnsureIdentity();
   projects_ = std::make_unique<ProjectService>(*store_, *security_, data_dir_);
   project_folders_ = std::make_unique<ProjectFolderService>(*store_, *security_);
+  sql_connections_ = std::make_unique<SqlConnectionResolver>(*connections_);
+  SqlQueryOptions sql;
+  SettingsService* settings = settings_.get();
+  sql.abandon_after_ms = [settings] {
+    return static_cast<int64_t>(settings->SqlQueryTimeoutSeconds()) * 1000;
+  };
+  sql_queries_ = std::make_unique<SqlQueryService>(*store_, *security_, *sql_connections_, sql);
   futures_ = std::make_unique<FutureService>(FutureOptions{});
   folders_ = std::make_unique<ManagedFolderService>(*store_, data_dir_, *connections_, *security_,
                                                     *futures_, *projects_);
@@ -70,6 +81,12 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
   executors->Register("python", std::make_shared<CodeRecipeExecutor>("python", code));
   executors->Register("shell", std::make_shared<CodeRecipeExecutor>("shell", code));
   jobs_ = std::make_unique<JobService>(*this, executors);
+  projects_->AddDeletionHook("running-jobs",
+                             [this](const std::string& key, const ProjectDeletionOptions&) {
+                               // Recipes of a deleted project must not keep writing into it.
+                               jobs_->AbortProjectJobs(key, 10'000);
+                               return std::vector<std::filesystem::path>{};
+                             });
 }
 
 Services::~Services() {

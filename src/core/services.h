@@ -19,6 +19,8 @@ class ApiKeyService;
 class SettingsService;
 class InstanceService;
 class ProjectFolderService;
+class SqlConnectionResolver;
+class SqlQueryService;
 class FutureService;
 class ManagedFolderService;
 class UploadedFilesService;
@@ -52,6 +54,8 @@ class Services {
   SettingsService& settings() { return *settings_; }
   InstanceService& instance() { return *instance_; }
   ProjectFolderService& project_folders() { return *project_folders_; }
+  SqlConnectionResolver& sql_connections() { return *sql_connections_; }
+  SqlQueryService& sql_queries() { return *sql_queries_; }
   FutureService& futures() { return *futures_; }
   ManagedFolderService& folders() { return *folders_; }
   UploadedFilesService& uploads() { return *uploads_; }
@@ -71,6 +75,8 @@ class Services {
   std::unique_ptr<SettingsService> settings_;
   std::unique_ptr<InstanceService> instance_;
   std::unique_ptr<ProjectFolderService> project_folders_;
+  std::unique_ptr<SqlConnectionResolver> sql_connections_;
+  std::unique_ptr<SqlQueryService> sql_queries_;
   std::unique_ptr<ManagedFolderService> folders_;
   std::unique_ptr<UploadedFilesService> uploads_;
   // Declared last so it is destroyed first: running tasks use the other services.
