@@ -5,12 +5,14 @@
 #include "api/api_key_handlers.h"
 #include "api/auth_handlers.h"
 #include "api/connection_handlers.h"
+#include "api/flow_handlers.h"
 #include "api/future_handlers.h"
 #include "api/instance_handlers.h"
 #include "api/managed_folder_handlers.h"
 #include "api/meta_handlers.h"
 #include "api/project_folder_handlers.h"
 #include "api/project_handlers.h"
+#include "api/sql_handlers.h"
 #include "api/user_handlers.h"
 
 namespace dss::api {
@@ -215,12 +217,44 @@ const std::vector<Route>& Routes() {
        "Abort a long-running task"},
 
       // --- SQL queries ---
+      {"POST", "/sql/queries/", A::kAuthenticated, StartSqlQuery,
+       "Start a SQL query on a connection; returns queryId and the result schema"},
+      {"GET", "/sql/queries/{queryId}/stream", A::kAuthenticated, StreamSqlQuery,
+       "Stream the rows of a started SQL query (once)"},
+      {"GET", "/sql/queries/{queryId}/finish-streaming", A::kAuthenticated, FinishSqlQueryStreaming,
+       "Outcome of a SQL query's streaming: error if it failed"},
+      {"GET", "/projects/{projectKey}/sql/queries/{queryId}/stream", A::kProjectRead,
+       StreamSqlQuery, "Older client path of the SQL query stream"},
+      {"GET", "/connections/{name}/test", A::kAuthenticated, TestSqlConnection,
+       "Connect to a SQL connection and report whether it works"},
 
       // --- Metrics and checks ---
 
       // --- Recipes ---
 
       // --- Flow graph and zones ---
+      {"GET", "/projects/{projectKey}/flow/graph/", A::kProjectRead, GetFlowGraph,
+       "Flow graph: nodes by plain object name with predecessors/successors"},
+      {"GET", "/projects/{projectKey}/flow/zones", A::kProjectRead, ListFlowZones,
+       "List flow zones (default first)"},
+      {"POST", "/projects/{projectKey}/flow/zones", A::kProjectWrite, CreateFlowZone,
+       "Create a flow zone {name, color}"},
+      {"GET", "/projects/{projectKey}/flow/zones/{zoneId}", A::kProjectRead, GetFlowZone,
+       "Flow zone {id, name, color, items, shared}"},
+      {"PUT", "/projects/{projectKey}/flow/zones/{zoneId}", A::kProjectWrite, SaveFlowZone,
+       "Save a flow zone (name, color, items, shared)"},
+      {"DELETE", "/projects/{projectKey}/flow/zones/{zoneId}", A::kProjectWrite, DeleteFlowZone,
+       "Delete a flow zone (its items return to the default zone)"},
+      {"POST", "/projects/{projectKey}/flow/zones/{zoneId}/items", A::kProjectWrite,
+       AddFlowZoneItem, "Move one object into the zone"},
+      {"POST", "/projects/{projectKey}/flow/zones/{zoneId}/add-items", A::kProjectWrite,
+       AddFlowZoneItems, "Move objects into the zone"},
+      {"POST", "/projects/{projectKey}/flow/zones/{zoneId}/shared", A::kProjectWrite,
+       AddFlowZoneShared, "Share an object to the zone"},
+      {"DELETE", "/projects/{projectKey}/flow/zones/{zoneId}/shared/{objectType}/{objectId}",
+       A::kProjectWrite, RemoveFlowZoneShared, "Stop sharing an object to the zone"},
+      {"GET", "/projects/{projectKey}/flow/zones/{zoneId}/graph", A::kProjectRead,
+       GetFlowZoneGraph, "Flow graph restricted to the zone"},
 
       // --- Jobs ---
 

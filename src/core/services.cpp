@@ -4,6 +4,7 @@
 
 #include "core/api_key_service.h"
 #include "core/connection_service.h"
+#include "core/flow_service.h"
 #include "core/future_service.h"
 #include "core/group_service.h"
 #include "core/instance_service.h"
@@ -12,6 +13,8 @@
 #include "core/project_service.h"
 #include "core/security_service.h"
 #include "core/settings_service.h"
+#include "core/sql_connection_resolver.h"
+#include "core/sql_query_service.h"
 #include "core/uploaded_files_service.h"
 #include "core/user_service.h"
 
@@ -35,6 +38,14 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
   instance_->EnsureIdentity();
   projects_ = std::make_unique<ProjectService>(*store_, *security_, data_dir_);
   project_folders_ = std::make_unique<ProjectFolderService>(*store_, *security_);
+  flow_ = std::make_unique<FlowService>(*store_);
+  sql_connections_ = std::make_unique<SqlConnectionResolver>(*connections_);
+  SqlQueryOptions sql;
+  SettingsService* settings = settings_.get();
+  sql.abandon_after_ms = [settings] {
+    return static_cast<int64_t>(settings->SqlQueryTimeoutSeconds()) * 1000;
+  };
+  sql_queries_ = std::make_unique<SqlQueryService>(*store_, *security_, *sql_connections_, sql);
   futures_ = std::make_unique<FutureService>(FutureOptions{});
   folders_ = std::make_unique<ManagedFolderService>(*store_, data_dir_, *connections_, *security_,
                                                     *futures_, *projects_);

@@ -19,7 +19,10 @@ class ApiKeyService;
 class SettingsService;
 class InstanceService;
 class ProjectFolderService;
+class SqlConnectionResolver;
+class SqlQueryService;
 class FutureService;
+class FlowService;
 class ManagedFolderService;
 class UploadedFilesService;
 
@@ -49,7 +52,10 @@ class Services {
   SettingsService& settings() { return *settings_; }
   InstanceService& instance() { return *instance_; }
   ProjectFolderService& project_folders() { return *project_folders_; }
+  SqlConnectionResolver& sql_connections() { return *sql_connections_; }
+  SqlQueryService& sql_queries() { return *sql_queries_; }
   FutureService& futures() { return *futures_; }
+  FlowService& flow() { return *flow_; }
   ManagedFolderService& folders() { return *folders_; }
   UploadedFilesService& uploads() { return *uploads_; }
 
@@ -67,6 +73,9 @@ class Services {
   std::unique_ptr<SettingsService> settings_;
   std::unique_ptr<InstanceService> instance_;
   std::unique_ptr<ProjectFolderService> project_folders_;
+  std::unique_ptr<FlowService> flow_;
+  std::unique_ptr<SqlConnectionResolver> sql_connections_;
+  std::unique_ptr<SqlQueryService> sql_queries_;
   std::unique_ptr<ManagedFolderService> folders_;
   std::unique_ptr<UploadedFilesService> uploads_;
   // Declared last so it is destroyed first: running tasks use the other services.
