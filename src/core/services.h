@@ -22,6 +22,7 @@ class ProjectFolderService;
 class SqlConnectionResolver;
 class SqlQueryService;
 class FutureService;
+class FlowService;
 class ManagedFolderService;
 class UploadedFilesService;
 
@@ -54,6 +55,7 @@ class Services {
   SqlConnectionResolver& sql_connections() { return *sql_connections_; }
   SqlQueryService& sql_queries() { return *sql_queries_; }
   FutureService& futures() { return *futures_; }
+  FlowService& flow() { return *flow_; }
   ManagedFolderService& folders() { return *folders_; }
   UploadedFilesService& uploads() { return *uploads_; }
 
@@ -71,6 +73,7 @@ class Services {
   std::unique_ptr<SettingsService> settings_;
   std::unique_ptr<InstanceService> instance_;
   std::unique_ptr<ProjectFolderService> project_folders_;
+  std::unique_ptr<FlowService> flow_;
   std::unique_ptr<SqlConnectionResolver> sql_connections_;
   std::unique_ptr<SqlQueryService> sql_queries_;
   std::unique_ptr<ManagedFolderService> folders_;
