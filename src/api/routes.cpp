@@ -4,6 +4,7 @@
 
 #include "api/api_key_handlers.h"
 #include "api/auth_handlers.h"
+#include "api/dataset_handlers.h"
 #include "api/connection_handlers.h"
 #include "api/future_handlers.h"
 #include "api/instance_handlers.h"
@@ -177,6 +178,52 @@ const std::vector<Route>& Routes() {
       {"GET", "/admin/logs/{name}", A::kAdmin, GetLog, "A server log file as a JSON string"},
 
       // --- Datasets ---
+      {"GET", "/projects/{projectKey}/datasets/", A::kProjectRead, ListDatasets,
+       "List datasets (tags filter)"},
+      {"POST", "/projects/{projectKey}/datasets/", A::kProjectWrite, CreateDataset,
+       "Create a dataset (Filesystem, UploadedFiles, FilesInFolder, PostgreSQL, Inline)"},
+      {"POST", "/projects/{projectKey}/datasets/managed", A::kProjectWrite, CreateManagedDataset,
+       "Create a managed dataset"},
+      {"POST", "/projects/{projectKey}/actions/renameDataset", A::kProjectWrite, RenameDataset,
+       "Rename a dataset"},
+      {"GET", "/projects/{projectKey}/datasets/{datasetName}", A::kProjectRead, GetDataset,
+       "Dataset definition"},
+      {"PUT", "/projects/{projectKey}/datasets/{datasetName}", A::kProjectWrite, PutDataset,
+       "Replace the dataset definition (answers {warnings})"},
+      {"DELETE", "/projects/{projectKey}/datasets/{datasetName}", A::kProjectWrite, DeleteDataset,
+       "Delete a dataset (dropData)"},
+      {"GET", "/projects/{projectKey}/datasets/{datasetName}/schema", A::kProjectRead,
+       GetDatasetSchema, "Dataset schema"},
+      {"PUT", "/projects/{projectKey}/datasets/{datasetName}/schema", A::kProjectWrite,
+       PutDatasetSchema, "Set the dataset schema"},
+      {"GET", "/projects/{projectKey}/datasets/{datasetName}/metadata", A::kProjectRead,
+       GetDatasetMetadata, "Dataset metadata"},
+      {"PUT", "/projects/{projectKey}/datasets/{datasetName}/metadata", A::kProjectWrite,
+       PutDatasetMetadata, "Set dataset metadata"},
+      {"GET", "/projects/{projectKey}/datasets/{datasetName}/info", A::kProjectRead, GetDatasetInfo,
+       "Dataset info and last build"},
+      {"GET", "/projects/{projectKey}/datasets/{datasetName}/usages", A::kProjectRead,
+       GetDatasetUsages, "Recipes using the dataset"},
+      {"GET", "/projects/{projectKey}/datasets/{datasetName}/data/", A::kProjectRead,
+       GetDatasetData, "Stream rows (tsv-excel-noheader, tsv-excel-header, csv, json)"},
+      {"PUT", "/projects/{projectKey}/datasets/{datasetName}/data/", A::kProjectWrite,
+       PutDatasetData, "Extension: write rows into a new version", true},
+      {"POST", "/projects/{projectKey}/datasets/{datasetName}/data/", A::kProjectWrite,
+       PutDatasetData, "Extension: write rows into a new version", true},
+      {"DELETE", "/projects/{projectKey}/datasets/{datasetName}/data", A::kProjectWrite,
+       ClearDatasetData, "Clear data (all or listed partitions)"},
+      {"GET", "/projects/{projectKey}/datasets/{datasetName}/finish-streaming/", A::kProjectRead,
+       FinishDatasetStreaming, "Outcome of a read session"},
+      {"GET", "/projects/{projectKey}/datasets/{datasetName}/partitions", A::kProjectRead,
+       ListDatasetPartitions, "Partition identifiers"},
+      {"POST", "/projects/{projectKey}/datasets/{datasetName}/actions/copyTo", A::kProjectWrite,
+       CopyDatasetTo, "Copy rows into another dataset"},
+      {"POST", "/projects/{projectKey}/datasets/{datasetName}/actions/testAndDetectSettings/fsLike",
+       A::kProjectWrite, DetectDatasetFsLike, "Detect format and schema of files"},
+      {"GET", "/projects/{projectKey}/datasets/{datasetName}/versions", A::kProjectRead,
+       GetDatasetVersions, "Extension: kept data versions"},
+      {"POST", "/projects/{projectKey}/datasets/{datasetName}/actions/rollback", A::kProjectWrite,
+       RollbackDataset, "Extension: make a kept version current"},
 
       // --- Managed folders ---
       {"GET", "/projects/{projectKey}/managedfolders/", A::kProjectRead, ListManagedFolders,

@@ -4,9 +4,12 @@
 
 #include "core/api_key_service.h"
 #include "core/connection_service.h"
+#include "core/dataset_data_service.h"
+#include "core/dataset_service.h"
 #include "core/future_service.h"
 #include "core/group_service.h"
 #include "core/instance_service.h"
+#include "core/managed_data_store.h"
 #include "core/managed_folder_service.h"
 #include "core/project_folder_service.h"
 #include "core/project_service.h"
@@ -26,6 +29,12 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
       engine_(engine),
       options_(std::move(options)) {
   security_ = std::make_unique<SecurityService>(*store_);
+  managed_data_ = std::make_unique<ManagedDataStore>(data_dir_, *store_);
+  // Versions left half-written by a crash are never current: remove them before serving.
+  managed_data_->SweepOrphans();
+  datasets_ = std::make_unique<DatasetService>(data_dir_, *store_, *managed_data_);
+  dataset_data_ =
+      std::make_unique<DatasetDataService>(data_dir_, *store_, engine_, *datasets_, *managed_data_);
   connections_ = std::make_unique<ConnectionService>(*store_, data_dir_);
   users_ = std::make_unique<UserService>(*store_);
   groups_ = std::make_unique<GroupService>(*store_);

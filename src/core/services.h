@@ -12,6 +12,9 @@ namespace dss::core {
 
 class SecurityService;
 class ProjectService;
+class ManagedDataStore;
+class DatasetService;
+class DatasetDataService;
 class ConnectionService;
 class UserService;
 class GroupService;
@@ -44,6 +47,9 @@ class Services {
 
   SecurityService& security() { return *security_; }
   ProjectService& projects() { return *projects_; }
+  ManagedDataStore& managed_data() { return *managed_data_; }
+  DatasetService& datasets() { return *datasets_; }
+  DatasetDataService& dataset_data() { return *dataset_data_; }
   ConnectionService& connections() { return *connections_; }
   UserService& users() { return *users_; }
   GroupService& groups() { return *groups_; }
@@ -64,6 +70,9 @@ class Services {
   ServicesOptions options_;
   std::unique_ptr<SecurityService> security_;
   std::unique_ptr<ProjectService> projects_;
+  std::unique_ptr<ManagedDataStore> managed_data_;
+  std::unique_ptr<DatasetService> datasets_;
+  std::unique_ptr<DatasetDataService> dataset_data_;
   std::unique_ptr<ConnectionService> connections_;
   std::unique_ptr<UserService> users_;
   std::unique_ptr<GroupService> groups_;
