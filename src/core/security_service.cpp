@@ -52,7 +52,10 @@ Principal SecurityService::Authenticate(const auth::Credentials& creds,
     p = PrincipalForUser(t.login);
     p.kind = Principal::Kind::kTicket;
   } else {
-    auto idx = store_.Get(kKindApiKeyHash, "", auth::HashSecret(creds.secret));
+    std::string hash = auth::HashSecret(creds.secret);
+    auto idx = store_.Get(kKindApiKeyHash, "", hash);
+    // A key just created by another process (dsscli) must work at once.
+    if (!idx && store_.RefreshIfChanged()) idx = store_.Get(kKindApiKeyHash, "", hash);
     if (!idx) throw ApiError(ErrorCode::kUnauthenticated, "Invalid API key");
     std::string id = idx->data->value("id", "");
     auto key = store_.Get(kKindApiKey, "", id);

@@ -64,6 +64,12 @@ class MetadataStore {
   /// throws, nothing is written and the exception propagates. Thread-safe.
   virtual void Transact(const std::function<void(Txn&)>& fn) = 0;
 
+  /// Reloads the cached documents if another process (e.g. dsscli) committed since the last
+  /// check. Returns whether anything was reloaded. Reads call it on their own at most every
+  /// ~200 ms; call it directly before concluding that something does not exist when a
+  /// concurrent writer is plausible (API-key lookups). Thread-safe.
+  virtual bool RefreshIfChanged() const { return false; }
+
   /// Newest-first events of (kind, scope), at most `limit`. Thread-safe.
   virtual std::vector<Event> ListEvents(const std::string& kind, const std::string& scope,
                                         int limit) const = 0;

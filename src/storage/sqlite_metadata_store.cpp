@@ -1,8 +1,12 @@
 // SQLite implementation of MetadataStore: WAL, synchronous=FULL, with an in-memory copy of
 // every document so reads never touch the disk. The cache is updated only after a commit
-// succeeds, so readers see committed state only.
+// succeeds, so readers see committed state only. Commits by other processes (dsscli) are
+// noticed through `PRAGMA data_version`: reads check it at most every kRefreshIntervalMs,
+// and every transaction checks it once it holds the database write lock, so a transaction
+// never works from a stale cache.
 #include <sqlite3.h>
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -37,6 +41,8 @@ int64_t MetadataStore::AppendEvent(const std::string& kind, const std::string& s
 namespace {
 
 using Key = std::tuple<std::string, std::string, std::string>;
+
+constexpr int64_t kRefreshIntervalMs = 200;
 
 // Each migration moves the schema from user_version N to N+1. Never edit a shipped one.
 const char* const kMigrations[] = {
@@ -124,12 +130,15 @@ class SqliteStore : public MetadataStore {
     Exec("PRAGMA synchronous=FULL");
     Exec("PRAGMA foreign_keys=ON");
     Migrate();
-    LoadCache();
+    cache_ = LoadAll();
+    data_version_ = DataVersion();
+    last_check_ms_ = NowMs();
   }
   ~SqliteStore() override { sqlite3_close(db_); }
 
   std::optional<Document> Get(const std::string& kind, const std::string& scope,
                               const std::string& id) const override {
+    MaybeRefresh();
     std::shared_lock lock(cache_mu_);
     auto it = cache_.find(Key{kind, scope, id});
     if (it == cache_.end()) return std::nullopt;
@@ -137,11 +146,13 @@ class SqliteStore : public MetadataStore {
   }
 
   std::vector<Document> List(const std::string& kind, const std::string& scope) const override {
+    MaybeRefresh();
     std::shared_lock lock(cache_mu_);
     return ListLocked(kind, scope);
   }
 
   std::vector<Document> ListAll(const std::string& kind) const override {
+    MaybeRefresh();
     std::shared_lock lock(cache_mu_);
     std::vector<Document> out;
     for (auto it = cache_.lower_bound(Key{kind, "", ""});
@@ -155,6 +166,9 @@ class SqliteStore : public MetadataStore {
     SqliteTxn txn(*this, NowMs());
     Exec("BEGIN IMMEDIATE");
     try {
+      // Holding the database write lock: nobody can commit until we do, so after this check
+      // the cache is exactly the database state the transaction builds on.
+      ReloadIfChangedLocked();
       fn(txn);
       Exec("COMMIT");
     } catch (...) {
@@ -168,6 +182,12 @@ class SqliteStore : public MetadataStore {
       else
         cache_.erase(k);
     }
+    // Our own commit does not change data_version for this connection.
+  }
+
+  bool RefreshIfChanged() const override {
+    std::lock_guard<std::mutex> lock(write_mu_);
+    return ReloadIfChangedLocked();
   }
 
   std::vector<Event> ListEvents(const std::string& kind, const std::string& scope,
@@ -235,7 +255,45 @@ class SqliteStore : public MetadataStore {
     }
   }
 
-  void LoadCache() {
+  // Reads are frequent: only look at the database every kRefreshIntervalMs, and never wait
+  // for a running transaction (it checks by itself once it holds the write lock; and a read
+  // made from inside a transaction callback must not re-enter write_mu_).
+  void MaybeRefresh() const {
+    int64_t now = NowMs();
+    int64_t last = last_check_ms_.load(std::memory_order_relaxed);
+    if (now - last < kRefreshIntervalMs) return;
+    if (!last_check_ms_.compare_exchange_strong(last, now)) return;
+    std::unique_lock<std::mutex> lock(write_mu_, std::try_to_lock);
+    if (!lock.owns_lock()) return;
+    try {
+      ReloadIfChangedLocked();
+    } catch (...) {
+      // A failed refresh leaves the previous cache: still a committed state.
+    }
+  }
+
+  // Requires write_mu_.
+  bool ReloadIfChangedLocked() const {
+    int64_t v = DataVersion();
+    last_check_ms_.store(NowMs(), std::memory_order_relaxed);
+    if (v == data_version_) return false;
+    auto fresh = LoadAll();
+    {
+      std::unique_lock cl(cache_mu_);
+      cache_.swap(fresh);
+    }
+    data_version_ = v;
+    return true;
+  }
+
+  int64_t DataVersion() const {
+    Stmt s(db_, "PRAGMA data_version");
+    s.Step();
+    return s.Int(0);
+  }
+
+  std::map<Key, Document> LoadAll() const {
+    std::map<Key, Document> cache;
     Stmt s(db_, "SELECT kind, scope, id, version, created, modified, data FROM objects");
     while (s.Step()) {
       Document d;
@@ -246,13 +304,16 @@ class SqliteStore : public MetadataStore {
       d.created_ms = s.Int(4);
       d.modified_ms = s.Int(5);
       d.data = std::make_shared<const Json>(Json::parse(s.Text(6)));
-      cache_[Key{d.kind, d.scope, d.id}] = std::move(d);
+      cache[Key{d.kind, d.scope, d.id}] = std::move(d);
     }
+    return cache;
   }
 
   sqlite3* db_ = nullptr;
   mutable std::mutex write_mu_;
-  std::map<Key, Document> cache_;
+  mutable std::map<Key, Document> cache_;  // guarded by cache_mu_
+  mutable int64_t data_version_ = 0;       // guarded by write_mu_
+  mutable std::atomic<int64_t> last_check_ms_{0};
 };
 
 std::optional<Document> SqliteTxn::Get(const std::string& kind, const std::string& scope,
