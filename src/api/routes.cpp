@@ -6,6 +6,7 @@
 #include "api/auth_handlers.h"
 #include "api/connection_handlers.h"
 #include "api/dataset_handlers.h"
+#include "api/flow_handlers.h"
 #include "api/future_handlers.h"
 #include "api/instance_handlers.h"
 #include "api/managed_folder_handlers.h"
@@ -291,6 +292,28 @@ const std::vector<Route>& Routes() {
       // --- Recipes ---
 
       // --- Flow graph and zones ---
+      {"GET", "/projects/{projectKey}/flow/graph/", A::kProjectRead, GetFlowGraph,
+       "Flow graph: nodes by plain object name with predecessors/successors"},
+      {"GET", "/projects/{projectKey}/flow/zones", A::kProjectRead, ListFlowZones,
+       "List flow zones (default first)"},
+      {"POST", "/projects/{projectKey}/flow/zones", A::kProjectWrite, CreateFlowZone,
+       "Create a flow zone {name, color}"},
+      {"GET", "/projects/{projectKey}/flow/zones/{zoneId}", A::kProjectRead, GetFlowZone,
+       "Flow zone {id, name, color, items, shared}"},
+      {"PUT", "/projects/{projectKey}/flow/zones/{zoneId}", A::kProjectWrite, SaveFlowZone,
+       "Save a flow zone (name, color, items, shared)"},
+      {"DELETE", "/projects/{projectKey}/flow/zones/{zoneId}", A::kProjectWrite, DeleteFlowZone,
+       "Delete a flow zone (its items return to the default zone)"},
+      {"POST", "/projects/{projectKey}/flow/zones/{zoneId}/items", A::kProjectWrite,
+       AddFlowZoneItem, "Move one object into the zone"},
+      {"POST", "/projects/{projectKey}/flow/zones/{zoneId}/add-items", A::kProjectWrite,
+       AddFlowZoneItems, "Move objects into the zone"},
+      {"POST", "/projects/{projectKey}/flow/zones/{zoneId}/shared", A::kProjectWrite,
+       AddFlowZoneShared, "Share an object to the zone"},
+      {"DELETE", "/projects/{projectKey}/flow/zones/{zoneId}/shared/{objectType}/{objectId}",
+       A::kProjectWrite, RemoveFlowZoneShared, "Stop sharing an object to the zone"},
+      {"GET", "/projects/{projectKey}/flow/zones/{zoneId}/graph", A::kProjectRead,
+       GetFlowZoneGraph, "Flow graph restricted to the zone"},
 
       // --- Jobs ---
 

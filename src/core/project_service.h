@@ -2,6 +2,7 @@
 // core/project_service.h: projects — creation rules, summaries, metadata, settings,
 // permissions, variables, tags, timeline, interest and deletion.
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -158,6 +159,7 @@ class ProjectService {
     int64_t modified_ms = -1;
     std::string text;
   };
+  mutable std::atomic<size_t> last_list_bytes_{0};  // to size the next list reply at once
   mutable std::mutex cache_mu_;
   mutable std::map<std::string, CachedSummary> summary_cache_;
 };

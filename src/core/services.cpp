@@ -6,6 +6,7 @@
 #include "core/connection_service.h"
 #include "core/dataset_data_service.h"
 #include "core/dataset_service.h"
+#include "core/flow_service.h"
 #include "core/future_service.h"
 #include "core/group_service.h"
 #include "core/instance_service.h"
@@ -48,6 +49,7 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
   instance_->EnsureIdentity();
   projects_ = std::make_unique<ProjectService>(*store_, *security_, data_dir_);
   project_folders_ = std::make_unique<ProjectFolderService>(*store_, *security_);
+  flow_ = std::make_unique<FlowService>(*store_);
   sql_connections_ = std::make_unique<SqlConnectionResolver>(*connections_);
   SqlQueryOptions sql;
   SettingsService* settings = settings_.get();

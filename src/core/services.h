@@ -27,6 +27,7 @@ class SqlQueryService;
 class PgDataSource;
 class SqlTablesImportService;
 class FutureService;
+class FlowService;
 class ManagedFolderService;
 class UploadedFilesService;
 
@@ -64,6 +65,7 @@ class Services {
   PgDataSource& pg_datasets() { return *pg_source_; }
   SqlTablesImportService& sql_tables() { return *sql_tables_; }
   FutureService& futures() { return *futures_; }
+  FlowService& flow() { return *flow_; }
   ManagedFolderService& folders() { return *folders_; }
   UploadedFilesService& uploads() { return *uploads_; }
 
@@ -84,6 +86,7 @@ class Services {
   std::unique_ptr<SettingsService> settings_;
   std::unique_ptr<InstanceService> instance_;
   std::unique_ptr<ProjectFolderService> project_folders_;
+  std::unique_ptr<FlowService> flow_;
   std::unique_ptr<SqlConnectionResolver> sql_connections_;
   std::unique_ptr<SqlQueryService> sql_queries_;
   std::unique_ptr<PgDataSource> pg_source_;

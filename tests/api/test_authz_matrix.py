@@ -8,9 +8,8 @@ GET /public/api/openapi.json lists every operation with its declared access leve
 Routes added later are covered automatically; a new access level must be added to GRANTS
 below (test_every_access_level_is_covered fails until it is).
 
-Keys with precise grants are global API keys carrying per-project grants ("projects" map, as
-read by SecurityService::Authenticate). They are seeded into the metadata store while the
-server is stopped, so this test does not depend on the shape of the key-management routes.
+Keys with precise grants are global API keys carrying per-project grants ("projects" map),
+created through POST /admin/global-api-keys/ like an administrator would.
 """
 import os
 import re
@@ -18,7 +17,6 @@ import re
 import pytest
 import requests
 
-import seed
 from conftest import DssServer, UNAUTHORIZED
 
 PROJECT = "AUTHZ_P"
@@ -52,20 +50,16 @@ ERROR_KEYS = {"errorType", "message", "detailedMessage", "code", "detailedMessag
               "stackTraceStr", "requestId"}
 
 
-def seed_keys(data_dir):
-    return seed.seed(data_dir, keys=[(name, dict(extra, type="GLOBAL"))
-                                     for name, extra in KEYS.items()])
-
-
 @pytest.fixture(scope="module")
 def env():
     s = DssServer().start()
     admin = s.client()
     admin.post("/projects/", {"projectKey": PROJECT, "name": PROJECT})
-    s.stop()
-    secrets = seed_keys(s.data_dir)
-    secrets["admin"] = s.admin_key
-    s.start()
+    secrets = {"admin": s.admin_key}
+    for name, extra in KEYS.items():
+        created = admin.post("/admin/global-api-keys/",
+                             dict(extra, label="authz " + name, description=""))
+        secrets[name] = created["key"]
     ops = requests.get(s.url + "/public/api/openapi.json", auth=(s.admin_key, "")).json()
     yield s, secrets, ops
     assert s.cleanup() == 0

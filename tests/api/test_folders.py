@@ -302,3 +302,56 @@ def test_copy_to_with_future(server, admin, project):
     r = admin.raw("POST", "/projects/%s/managedfolders/%s/actions/copyTo" % (project, src),
                   body={"targetFolderId": "NOPE"})
     assert_error(r, 404)
+
+
+def test_sigkill_during_large_upload_leaves_previous_files_intact(fresh_server):
+    import base64
+    import signal
+    server = fresh_server
+    admin = server.client()
+    project = unique("CRASH")
+    admin.post("/projects/", {"projectKey": project, "name": project})
+    fid = create_folder(admin, project)
+    previous = {"keep/one.csv": os.urandom(100000), "two.bin": os.urandom(5000)}
+    for p, data in previous.items():
+        assert put_file(admin, project, fid, p, data).status_code == 200
+    # Also an upload that replaces an existing file, cut by the crash.
+    b = "crashboundary123"
+    total = 600 * 1024 * 1024
+    head = ("POST /public/api/projects/%s/managedfolders/%s/contents/two.bin HTTP/1.1\r\n"
+            "Host: x\r\nAuthorization: Basic %s\r\n"
+            "Content-Type: multipart/form-data; boundary=%s\r\nContent-Length: %d\r\n\r\n" %
+            (project, fid, base64.b64encode((server.admin_key + ":").encode()).decode(), b,
+             total + 200))
+    part = ("--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\"\r\n"
+            "Content-Type: {'Expires': '0'}\r\n\r\n" % b).encode()
+    s = socket.create_connection(("127.0.0.1", server.port))
+    s.sendall(head.encode() + part)
+    block = os.urandom(1 << 20)
+    root = folder_dir(server, project, fid)
+    sent = 0
+    while sent < 300 * 1024 * 1024:  # hundreds of MB streamed, then the server dies
+        s.sendall(block)
+        sent += len(block)
+    # The partial upload exists on disk as a hidden temporary file...
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        tmp = [n for n in os.listdir(root) if n.startswith(".dssd-tmp-")]
+        if tmp and os.path.getsize(os.path.join(root, tmp[0])) > 100 * 1024 * 1024:
+            break
+        time.sleep(0.05)
+    assert tmp, "the upload never reached the disk"
+    # ... and is never listed nor served while in progress.
+    assert sorted(it["path"] for it in contents(admin, project, fid)) == ["/keep/one.csv", "/two.bin"]
+    server.proc.send_signal(signal.SIGKILL)
+    server.proc.wait()
+    s.close()
+    server.stop()
+    server.start()
+    admin = server.client()
+    items = contents(admin, project, fid)
+    assert sorted(it["path"] for it in items) == ["/keep/one.csv", "/two.bin"]
+    for p, data in previous.items():
+        assert get_file(admin, project, fid, p).content == data
+    # The start-up sweep removed the partial file.
+    assert [n for n in os.listdir(root) if n.startswith(".dssd-tmp-")] == []

@@ -76,7 +76,8 @@ def test_real_task_lifecycle_and_listing(server, admin, project):
     assert "aborted" in body["message"]
     assert fid not in [s["jobId"] for s in admin.get("/futures/")]
     # The partial copy never became visible.
-    names = os.listdir(os.path.join(server.data_dir, "managed_folders", project, dst))
+    dst_dir = os.path.join(server.data_dir, "managed_folders", project, dst)
+    names = os.listdir(dst_dir) if os.path.isdir(dst_dir) else []  # aborted before any file
     assert "huge.bin" not in names and not [n for n in names if n.startswith(".dssd-tmp-")]
 
 

@@ -3,6 +3,7 @@ timeouts, keep-alive, bodies on GET/DELETE, percent-decoding, path tricks, query
 graceful shutdown and the route listing."""
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -19,7 +20,7 @@ from conftest import (DSSD_BIN, DssServer, ILLEGAL_ARGUMENT, NOT_FOUND, assert_e
 def small():
     """A server with small limits and timeouts."""
     s = DssServer(extra_args=["--max-body-bytes", "4096", "--max-header-bytes", "8192",
-                              "--header-timeout-ms", "600", "--io-timeout-ms", "2000"]).start()
+                              "--header-timeout-ms", "2000", "--io-timeout-ms", "2000"]).start()
     yield s
     rc = s.cleanup()
     assert rc == 0, s.output()[-3000:]
@@ -92,7 +93,7 @@ def test_slow_header_is_cut_and_never_stalls_others(small):
     for _ in range(5):
         t0 = time.time()
         assert isinstance(c.get("/projects/"), list)
-        assert time.time() - t0 < 0.5
+        assert time.time() - t0 < 1.0  # well before the 2 s header timeout
     closed_after = None
     try:
         while True:
@@ -104,7 +105,7 @@ def test_slow_header_is_cut_and_never_stalls_others(small):
         closed_after = time.time() - start
     s.close()
     assert closed_after is not None
-    assert 0.5 <= closed_after < 5, closed_after
+    assert 1.9 <= closed_after < 8, closed_after
 
 
 def test_keep_alive_reuse(server, admin):
@@ -252,3 +253,22 @@ def test_sigterm_drains_in_flight_request_then_exits_0():
         assert s.client().get("/projects/%s" % key)["name"] == "drained"
     finally:
         s.cleanup()
+
+
+def test_access_log_lines_are_json():
+    s = DssServer().start()
+    try:
+        admin = s.client()
+        odd = '/projects/%22quote%5Cback%C3%A9'
+        admin.raw("GET", odd)
+        admin.raw("GET", "/projects/")
+    finally:
+        assert s.stop() == 0  # the log is flushed on shutdown
+    with open(os.path.join(s.data_dir, "run", "access.log"), "rb") as f:
+        entries = [json.loads(l) for l in f.read().splitlines()]  # every line parses
+    e = [e for e in entries if e["path"].endswith(odd)][-1]
+    assert e["method"] == "GET" and e["status"] in (403, 404)
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", e["ts"])
+    assert isinstance(e["micros"], int) and e["requestId"]
+    assert any(e["path"].endswith("/projects/") and e["status"] == 200 for e in entries)
+    s.cleanup()

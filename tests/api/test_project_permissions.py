@@ -2,7 +2,6 @@
 what permission entries grant, owner rights, and folder visibility (semantics.md §1.3, §1.4)."""
 import pytest
 
-import seed
 from conftest import DssError, DssServer, UNAUTHORIZED, assert_error
 
 
@@ -13,16 +12,13 @@ def env():
     for key, perms in (("PERM_A", [{"group": "analysts", "readProjectContent": True}]),
                        ("PERM_B", []), ("PERM_C", [])):
         admin.post("/projects/", {"projectKey": key, "name": key, "permissions": perms})
-    s.stop()
-    secrets = seed.seed(
-        s.data_dir,
-        groups=[{"name": "analysts"}, {"name": "creators", "mayCreateProjects": True}],
-        users=[{"login": "alice", "groups": ["analysts"]}, {"login": "bob"},
-               {"login": "carol", "groups": ["creators"]}],
-        keys=[(u, {"type": "PERSONAL", "user": u}) for u in ("alice", "bob", "carol")])
-    s.start()
-    clients = {u: s.client(secrets[u]) for u in secrets}
-    clients["admin"] = s.client()
+    admin.post("/admin/groups/", {"name": "analysts"})
+    admin.post("/admin/groups/", {"name": "creators", "mayCreateProjects": True})
+    clients = {"admin": admin}
+    for login, groups in (("alice", ["analysts"]), ("bob", []), ("carol", ["creators"])):
+        admin.post("/admin/users/", {"login": login, "password": "pw", "groups": groups})
+        k = admin.post("/admin/personal-api-keys/", {"user": login, "label": "t", "description": ""})
+        clients[login] = s.client(k["key"])
     yield clients
     assert s.cleanup() == 0
 
