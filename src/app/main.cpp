@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "api/dispatcher.h"
@@ -11,6 +12,7 @@
 #include "app/config.h"
 #include "common/api_error.h"
 #include "common/log.h"
+#include "core/job_service.h"
 #include "core/services.h"
 #include "engine/duckdb_engine.h"
 #include "storage/data_dir.h"
@@ -56,6 +58,10 @@ int main(int argc, char** argv) {
     engine::DuckEngine engine(duck);
     core::ServicesOptions sopts;
     sopts.server_version = cfg.server.server_version;
+    // Recipe processes import the `dataiku` package from the source tree's python/ directory
+    // unless DSSD_PYTHON_LIB_DIR points elsewhere (an installed copy).
+    const char* pylib = getenv("DSSD_PYTHON_LIB_DIR");
+    sopts.python_lib_dir = pylib && *pylib ? pylib : DSS_PYTHON_LIB_DIR;
     core::Services services(dir, storage::OpenSqliteMetadataStore(dir.MetadataFile().string()),
                             engine, sopts);
     std::string secret = app::BootstrapIfNeeded(services);
@@ -68,6 +74,10 @@ int main(int argc, char** argv) {
     api::Dispatcher dispatcher(services, dir.AccessLog().string());
     http::HttpServer server(cfg.server, dispatcher);
     server.Start();
+    services.jobs().SetBackendUrl(
+        "http://" +
+        std::string(cfg.server.bind_address == "0.0.0.0" ? "127.0.0.1" : cfg.server.bind_address) +
+        ":" + std::to_string(server.port()));
     storage::WriteFileAtomic(dir.RunDir() / "port", std::to_string(server.port()) + "\n");
     Json f = {{"port", server.port()},
               {"bind", cfg.server.bind_address},

@@ -1,6 +1,10 @@
 #include "core/services.h"
 
+#include <filesystem>
+
 #include "common/log.h"
+#include "core/code_recipe_executor.h"
+#include "core/job_service.h"
 
 #include "core/api_key_service.h"
 #include "core/connection_service.h"
@@ -86,8 +90,25 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
         }
         return paths;
       });
+
+  auto executors = std::make_shared<RecipeExecutorRegistry>();
+  CodeRecipeOptions code;
+  code.python_bin = options_.python_bin;
+  code.python_lib_dir = options_.python_lib_dir;
+  executors->Register("python", std::make_shared<CodeRecipeExecutor>("python", code));
+  executors->Register("shell", std::make_shared<CodeRecipeExecutor>("shell", code));
+  jobs_ = std::make_unique<JobService>(*this, executors);
+  projects_->AddDeletionHook("running-jobs",
+                             [this](const std::string& key, const ProjectDeletionOptions&) {
+                               // Recipes of a deleted project must not keep writing into it.
+                               jobs_->AbortProjectJobs(key, 10'000);
+                               return std::vector<std::filesystem::path>{};
+                             });
 }
 
-Services::~Services() = default;
+Services::~Services() {
+  // Running jobs are aborted while every other service is still alive.
+  if (jobs_) jobs_->Shutdown();
+}
 
 }  // namespace dss::core

@@ -30,9 +30,12 @@ class FutureService;
 class FlowService;
 class ManagedFolderService;
 class UploadedFilesService;
+class JobService;
 
 struct ServicesOptions {
   std::string server_version = "0.1.0";
+  std::string python_bin = "/usr/bin/python3";
+  std::string python_lib_dir;  // the repository's python/ directory (the `dataiku` package)
 };
 
 class Services {
@@ -68,6 +71,7 @@ class Services {
   FlowService& flow() { return *flow_; }
   ManagedFolderService& folders() { return *folders_; }
   UploadedFilesService& uploads() { return *uploads_; }
+  JobService& jobs() { return *jobs_; }
 
  private:
   storage::DataDir data_dir_;
@@ -95,6 +99,8 @@ class Services {
   std::unique_ptr<UploadedFilesService> uploads_;
   // Declared last so it is destroyed first: running tasks use the other services.
   std::unique_ptr<FutureService> futures_;
+  // Last: its destructor aborts running jobs, which still use the services above.
+  std::unique_ptr<JobService> jobs_;
 };
 
 }  // namespace dss::core

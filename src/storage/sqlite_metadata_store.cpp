@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <shared_mutex>
+#include <thread>
 #include <tuple>
 
 #include "common/api_error.h"
@@ -163,6 +164,13 @@ class SqliteStore : public MetadataStore {
 
   void Transact(const std::function<void(Txn&)>& fn) override {
     std::lock_guard<std::mutex> lock(write_mu_);
+    // Lets reads made from inside `fn` (services often call store.Get in a transaction) see
+    // that this thread already holds write_mu_ and skip refreshing.
+    writer_.store(std::this_thread::get_id());
+    struct ClearWriter {
+      std::atomic<std::thread::id>& w;
+      ~ClearWriter() { w.store(std::thread::id()); }
+    } clear_writer{writer_};
     SqliteTxn txn(*this, NowMs());
     Exec("BEGIN IMMEDIATE");
     try {
@@ -186,6 +194,8 @@ class SqliteStore : public MetadataStore {
   }
 
   bool RefreshIfChanged() const override {
+    // Inside a transaction the cache was already checked under the database write lock.
+    if (writer_.load() == std::this_thread::get_id()) return false;
     std::lock_guard<std::mutex> lock(write_mu_);
     return ReloadIfChangedLocked();
   }
@@ -262,6 +272,7 @@ class SqliteStore : public MetadataStore {
     int64_t now = NowMs();
     int64_t last = last_check_ms_.load(std::memory_order_relaxed);
     if (now - last < kRefreshIntervalMs) return;
+    if (writer_.load() == std::this_thread::get_id()) return;
     if (!last_check_ms_.compare_exchange_strong(last, now)) return;
     std::unique_lock<std::mutex> lock(write_mu_, std::try_to_lock);
     if (!lock.owns_lock()) return;
@@ -314,6 +325,7 @@ class SqliteStore : public MetadataStore {
   mutable std::map<Key, Document> cache_;  // guarded by cache_mu_
   mutable int64_t data_version_ = 0;       // guarded by write_mu_
   mutable std::atomic<int64_t> last_check_ms_{0};
+  std::atomic<std::thread::id> writer_{};  // the thread inside Transact, if any
 };
 
 std::optional<Document> SqliteTxn::Get(const std::string& kind, const std::string& scope,

@@ -97,3 +97,16 @@ TEST_F(StoreRefreshTest, ConcurrentReadersDuringForeignWrites) {
   a->RefreshIfChanged();
   EXPECT_EQ(a->ListAll("k").size(), 50u);
 }
+
+TEST_F(StoreRefreshTest, ReadsInsideATransactionDoNotDeadlock) {
+  auto a = storage::OpenSqliteMetadataStore(Path());
+  auto b = storage::OpenSqliteMetadataStore(Path());
+  b->Put("x", "", "1", Json::object());
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));  // a refresh is due
+  a->Transact([&](storage::Txn& t) {
+    EXPECT_TRUE(a->Get("x", "", "1"));  // the store's own read path, from inside
+    EXPECT_FALSE(a->RefreshIfChanged());
+    t.Put("x", "", "2", Json::object());
+  });
+  EXPECT_TRUE(a->Get("x", "", "2"));
+}
