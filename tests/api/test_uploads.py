@@ -68,7 +68,8 @@ def test_add_list_overwrite(server, admin, project):
 def test_bad_names_and_bodies_change_nothing(server, admin, project):
     ds = unique("up")
     create_upload_dataset(admin, project, ds)
-    for bad in ("../escape.csv", "a/b.csv", "..", ".dssd-tmp-x", "nul\x00.csv"):
+    # (A NUL cannot reach the server this way: urllib3 sends it percent-encoded.)
+    for bad in ("../escape.csv", "a/b.csv", "..", ".dssd-tmp-x"):
         r = add_file(admin, project, ds, bad, b"x")
         assert_error(r, 400, ILLEGAL_ARGUMENT)
     assert_error(add_file(admin, project, ds, "", b"x"), 400)
