@@ -4,9 +4,9 @@
 
 #include "api/api_key_handlers.h"
 #include "api/auth_handlers.h"
-#include "api/dataset_handlers.h"
 #include "api/job_handlers.h"
 #include "api/connection_handlers.h"
+#include "api/dataset_handlers.h"
 #include "api/flow_handlers.h"
 #include "api/future_handlers.h"
 #include "api/instance_handlers.h"
@@ -275,6 +275,18 @@ const std::vector<Route>& Routes() {
        StreamSqlQuery, "Older client path of the SQL query stream"},
       {"GET", "/connections/{name}/test", A::kAuthenticated, TestSqlConnection,
        "Connect to a SQL connection and report whether it works"},
+      {"POST",
+       "/projects/{projectKey}/datasets/{datasetName}/actions/testAndDetectSettings/externalSQL",
+       A::kProjectWrite, DetectExternalSql,
+       "Read a PostgreSQL dataset's columns from the database"},
+      {"GET", "/projects/{projectKey}/datasets/tables-import/actions/list-schemas", A::kProjectRead,
+       ListSqlSchemas, "Schemas of a SQL connection"},
+      {"GET", "/projects/{projectKey}/datasets/tables-import/actions/list-tables", A::kProjectRead,
+       ListSqlTables, "Tables of a SQL connection (optionally of one schema)"},
+      {"POST", "/projects/{projectKey}/datasets/tables-import/actions/prepare-from-keys",
+       A::kProjectWrite, PrepareTablesImport, "Future: import candidates for SQL tables"},
+      {"POST", "/projects/{projectKey}/datasets/tables-import/actions/execute-from-candidates",
+       A::kProjectWrite, ExecuteTablesImport, "Future: create PostgreSQL datasets from candidates"},
 
       // --- Metrics and checks ---
 

@@ -1,6 +1,8 @@
 #include "api/sql_handlers.h"
 
+#include "common/api_error.h"
 #include "core/sql_query_service.h"
+#include "core/sql_tables_import_service.h"
 
 namespace dss::api {
 
@@ -26,6 +28,44 @@ http::Response FinishSqlQueryStreaming(Context& ctx) {
 
 http::Response TestSqlConnection(Context& ctx) {
   return http::Response::FromJson(ctx.svc.sql_queries().TestConnection(ctx.who, ctx.Param("name")));
+}
+
+}  // namespace dss::api
+
+namespace dss::api {
+
+namespace {
+std::string RequiredQuery(Context& ctx, const char* name) {
+  auto v = ctx.req.Query(name);
+  if (!v || v->empty())
+    throw ApiError::BadRequest(std::string("Query parameter '") + name + "' is required");
+  return *v;
+}
+}  // namespace
+
+http::Response ListSqlSchemas(Context& ctx) {
+  return http::Response::FromJson(
+      ctx.svc.sql_tables().ListSchemas(ctx.who, RequiredQuery(ctx, "connectionName")));
+}
+
+http::Response ListSqlTables(Context& ctx) {
+  return http::Response::FromJson(ctx.svc.sql_tables().ListTables(
+      ctx.who, RequiredQuery(ctx, "connectionName"), ctx.req.Query("schemaName").value_or("")));
+}
+
+http::Response PrepareTablesImport(Context& ctx) {
+  return http::Response::FromJson(
+      ctx.svc.sql_tables().Prepare(ctx.who, ctx.Param("projectKey"), ctx.Body()));
+}
+
+http::Response ExecuteTablesImport(Context& ctx) {
+  return http::Response::FromJson(
+      ctx.svc.sql_tables().Execute(ctx.who, ctx.Param("projectKey"), ctx.Body()));
+}
+
+http::Response DetectExternalSql(Context& ctx) {
+  return http::Response::FromJson(
+      ctx.svc.sql_tables().DetectExternalSql(ctx.Param("projectKey"), ctx.Param("datasetName")));
 }
 
 }  // namespace dss::api

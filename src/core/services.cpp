@@ -16,12 +16,14 @@
 #include "core/instance_service.h"
 #include "core/managed_data_store.h"
 #include "core/managed_folder_service.h"
+#include "core/pg_data_source.h"
 #include "core/project_folder_service.h"
 #include "core/project_service.h"
 #include "core/security_service.h"
 #include "core/settings_service.h"
 #include "core/sql_connection_resolver.h"
 #include "core/sql_query_service.h"
+#include "core/sql_tables_import_service.h"
 #include "core/uploaded_files_service.h"
 #include "core/user_service.h"
 
@@ -60,6 +62,10 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
   };
   sql_queries_ = std::make_unique<SqlQueryService>(*store_, *security_, *sql_connections_, sql);
   futures_ = std::make_unique<FutureService>(FutureOptions{});
+  pg_source_ = std::make_unique<PgDataSource>(*sql_connections_);
+  dataset_data_->RegisterSource("PostgreSQL", pg_source_.get());
+  sql_tables_ = std::make_unique<SqlTablesImportService>(*sql_connections_, *pg_source_, *datasets_,
+                                                         *futures_);
   folders_ = std::make_unique<ManagedFolderService>(*store_, data_dir_, *connections_, *security_,
                                                     *futures_, *projects_);
   uploads_ = std::make_unique<UploadedFilesService>(*store_, data_dir_);

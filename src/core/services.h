@@ -24,6 +24,8 @@ class InstanceService;
 class ProjectFolderService;
 class SqlConnectionResolver;
 class SqlQueryService;
+class PgDataSource;
+class SqlTablesImportService;
 class FutureService;
 class FlowService;
 class ManagedFolderService;
@@ -63,6 +65,8 @@ class Services {
   ProjectFolderService& project_folders() { return *project_folders_; }
   SqlConnectionResolver& sql_connections() { return *sql_connections_; }
   SqlQueryService& sql_queries() { return *sql_queries_; }
+  PgDataSource& pg_datasets() { return *pg_source_; }
+  SqlTablesImportService& sql_tables() { return *sql_tables_; }
   FutureService& futures() { return *futures_; }
   FlowService& flow() { return *flow_; }
   ManagedFolderService& folders() { return *folders_; }
@@ -89,6 +93,8 @@ class Services {
   std::unique_ptr<FlowService> flow_;
   std::unique_ptr<SqlConnectionResolver> sql_connections_;
   std::unique_ptr<SqlQueryService> sql_queries_;
+  std::unique_ptr<PgDataSource> pg_source_;
+  std::unique_ptr<SqlTablesImportService> sql_tables_;
   std::unique_ptr<ManagedFolderService> folders_;
   std::unique_ptr<UploadedFilesService> uploads_;
   // Declared last so it is destroyed first: running tasks use the other services.

@@ -6,8 +6,8 @@
 #include "common/crypto.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "common/tabular_encoder.h"
 #include "core/security_service.h"
-#include "core/tsv_writer.h"
 #include "engine/postgres_connection.h"
 
 namespace dss::core {
@@ -22,7 +22,8 @@ struct SqlQueryService::Query {
   int64_t ended_ms = 0;
   std::vector<std::string> post_queries;
   std::vector<std::string> names;
-  std::vector<TsvWriter::JsonKind> kinds;
+  enum class Enc { kString, kNumber, kBool };
+  std::vector<Enc> kinds;
   // Owned by whoever moved the state out of kPending (the streaming thread or the janitor).
   std::unique_ptr<engine::PgConnection> conn;
   std::unique_ptr<engine::PgRowStream> rows;
@@ -240,7 +241,12 @@ Json SqlQueryService::Start(const auth::Principal& who, const Json& body) {
     col["originalType"] = c.type.original_type;
     schema.push_back(std::move(col));
     q->names.push_back(c.name);
-    q->kinds.push_back(JsonKindOfDssType(c.type.dss_type));
+    const std::string& t = c.type.dss_type;
+    q->kinds.push_back(
+        t == "boolean" ? Query::Enc::kBool
+        : (t == "smallint" || t == "int" || t == "bigint" || t == "float" || t == "double")
+            ? Query::Enc::kNumber
+            : Query::Enc::kString);
   }
   q->started_ms = NowMs();
   {
@@ -260,7 +266,11 @@ std::shared_ptr<SqlQueryService::Query> SqlQueryService::Find(const auth::Princi
 
 TabularStream SqlQueryService::Stream(const auth::Principal& who, const std::string& id,
                                       const std::string& format) {
-  TabularFormat fmt = ParseTabularFormat(format);
+  auto parsed = ParseTabularFormat(format.empty() ? "tsv-excel-noheader" : format);
+  if (!parsed || *parsed == TabularFormat::kCsv)
+    throw ApiError::BadRequest("Unsupported format '" + format +
+                               "': use tsv-excel-noheader, tsv-excel-header or json");
+  TabularFormat fmt = *parsed;
   std::shared_ptr<Query> q;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -280,37 +290,56 @@ TabularStream SqlQueryService::Stream(const auth::Principal& who, const std::str
     q->error = std::move(err);
     q->ended_ms = NowMs();
   };
+  // One encoder for the whole stream (JSON needs to know whether a row is the first); it
+  // writes into `buf`, which is handed over as each chunk.
   struct Progress {
-    TsvWriter writer;
+    std::string buf;
+    std::unique_ptr<TabularEncoder> enc;
     bool begun = false, ended = false;
   };
-  auto prog = std::make_shared<Progress>(Progress{TsvWriter(fmt, q->kinds)});
+  auto prog = std::make_shared<Progress>();
+  prog->enc = std::make_unique<TabularEncoder>(fmt, &prog->buf);
   TabularStream s;
   s.content_type = TabularContentType(fmt);
   s.next = [q, prog, finish](std::string& chunk) -> bool {
     if (prog->ended) return false;
+    auto& enc = *prog->enc;
+    prog->buf.clear();
     try {
       if (!prog->begun) {
-        prog->writer.Begin(chunk, q->names);
+        enc.Begin(q->names);
         prog->begun = true;
       }
       size_t ncol = q->names.size();
-      while (chunk.size() < kChunkBytes) {
+      while (prog->buf.size() < kChunkBytes) {
         if (!q->rows->Next()) {
-          prog->writer.End(chunk);
+          enc.End();
           prog->ended = true;
           finish(std::nullopt);
-          return true;
+          break;
         }
-        prog->writer.BeginRow(chunk);
+        enc.BeginRow();
         for (size_t i = 0; i < ncol; ++i) {
-          if (q->rows->IsNull(i))
-            prog->writer.Null(chunk);
-          else
-            prog->writer.Cell(chunk, q->rows->Value(i));
+          if (q->rows->IsNull(i)) {
+            enc.Null();
+            continue;
+          }
+          std::string_view v = q->rows->Value(i);
+          switch (q->kinds[i]) {
+            case Query::Enc::kBool:
+              enc.Bool(v == "true");
+              break;
+            case Query::Enc::kNumber:
+              enc.Number(v);
+              break;
+            case Query::Enc::kString:
+              enc.String(v);
+              break;
+          }
         }
-        prog->writer.EndRow(chunk);
+        enc.EndRow();
       }
+      chunk.swap(prog->buf);
       return true;
     } catch (const ApiError& e) {
       prog->ended = true;
