@@ -29,7 +29,7 @@ c -X PUT "$API/projects/BENCH/datasets/big/schema" -d '{"columns":[{"name":"id",
   {"name":"a","type":"int"},{"name":"b","type":"double"},{"name":"c","type":"string"},
   {"name":"d","type":"boolean"},{"name":"e","type":"dateonly"}]}' >/dev/null
 "$WORK/duck_copy_bench" gen "$WORK/rows.tsv" "$ROWS"
-c -X PUT -T "$WORK/rows.tsv" "$API/projects/BENCH/datasets/big/data/?format=tsv-excel-noheader" >/dev/null
+c -X PUT -T "$WORK/rows.tsv" "$API/projects/BENCH/datasets/big/data?format=tsv-excel-noheader" >/dev/null
 rm -f "$WORK/rows.tsv"
 PARQUET=$(ls "$WORK"/data/managed_datasets/BENCH/big/v*/part-*.parquet | head -1)
 
