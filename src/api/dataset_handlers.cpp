@@ -100,17 +100,21 @@ http::Response GetDatasetData(Context& ctx) {
     std::unique_ptr<core::RowStream> stream;
     std::string session;
     TabularFormat format;
+    // One encoder for the whole stream: it carries the row count across chunks.
+    std::unique_ptr<TabularEncoder> enc;
     bool begun = false, ended = false, failed = false;
   };
   auto st = std::make_shared<State>();
   st->stream = std::move(opened.stream);
   st->session = opened.session_id;
   st->format = opened.format;
+  st->enc = std::make_unique<TabularEncoder>(opened.format, nullptr);
   http::Response res;
   res.content_type = TabularContentType(opened.format);
   res.stream = [st, &data](std::string& chunk) {
     if (st->ended) return false;
-    TabularEncoder enc(st->format, &chunk);
+    TabularEncoder& enc = *st->enc;
+    enc.SetOutput(&chunk);
     try {
       if (!st->begun) {
         enc.Begin(st->stream->column_names());

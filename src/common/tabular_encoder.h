@@ -46,6 +46,9 @@ class TabularEncoder {
   /// Writes what follows the rows (']' for JSON).
   void End();
 
+  /// Redirects further output to `out` (streams encode one chunk per buffer while keeping the
+  /// row count, which JSON needs for its separators).
+  void SetOutput(std::string* out) { out_ = out; }
   TabularFormat format() const { return format_; }
   std::string& out() { return *out_; }
   uint64_t rows() const { return rows_; }

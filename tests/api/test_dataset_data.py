@@ -133,6 +133,18 @@ def test_formats_header_csv_json(admin, project):
     assert_error(r, 400, ILLEGAL_ARGUMENT)
 
 
+def test_json_read_spanning_many_chunks_is_valid(admin, project):
+    # More than one 256 KB stream chunk: rows in later chunks still need their separators.
+    managed(admin, project, "big", [("a", "int"), ("b", "string")])
+    n = 30000
+    write(admin, project, "big", "".join("%d\t%s\n" % (i, "v" * 20) for i in range(n)))
+    r = admin.raw("GET", "/projects/%s/datasets/big/data/" % project, params={"format": "json"})
+    assert len(r.content) > 600 * 1024
+    rows = json.loads(r.text)
+    assert len(rows) == n
+    assert sorted(row[0] for row in rows) == list(range(n))
+
+
 def test_single_empty_string_column_differs_from_null(admin, project):
     managed(admin, project, "one", [("s", "string")])
     write(admin, project, "one", '""\n\nx\n')
