@@ -4,12 +4,12 @@
 
 #include "api/api_key_handlers.h"
 #include "api/auth_handlers.h"
-#include "api/job_handlers.h"
 #include "api/connection_handlers.h"
 #include "api/dataset_handlers.h"
 #include "api/flow_handlers.h"
 #include "api/future_handlers.h"
 #include "api/instance_handlers.h"
+#include "api/job_handlers.h"
 #include "api/managed_folder_handlers.h"
 #include "api/meta_handlers.h"
 #include "api/project_folder_handlers.h"
@@ -313,8 +313,8 @@ const std::vector<Route>& Routes() {
        AddFlowZoneShared, "Share an object to the zone"},
       {"DELETE", "/projects/{projectKey}/flow/zones/{zoneId}/shared/{objectType}/{objectId}",
        A::kProjectWrite, RemoveFlowZoneShared, "Stop sharing an object to the zone"},
-      {"GET", "/projects/{projectKey}/flow/zones/{zoneId}/graph", A::kProjectRead,
-       GetFlowZoneGraph, "Flow graph restricted to the zone"},
+      {"GET", "/projects/{projectKey}/flow/zones/{zoneId}/graph", A::kProjectRead, GetFlowZoneGraph,
+       "Flow graph restricted to the zone"},
 
       // --- Jobs ---
       {"GET", "/projects/{projectKey}/jobs/", A::kProjectRead, ListJobs,

@@ -25,17 +25,16 @@ Json Public(const Json& stored) {
   Json out = stored;
   out.erase("passwordHash");
   // Users written by older code (e.g. the bootstrap admin) may lack some sections.
-  const std::pair<const char*, Json> kDefaults[] = {
-      {"email", ""},
-      {"enabled", true},
-      {"groups", Json::array()},
-      {"userProfile", "DATA_SCIENTIST"},
-      {"sourceType", "LOCAL"},
-      {"adminProperties", Json::object()},
-      {"userProperties", Json::object()},
-      {"secrets", Json::array()},
-      {"credentials", Json::object()},
-      {"preferences", Json{{"uiLanguage", "en"}}}};
+  const std::pair<const char*, Json> kDefaults[] = {{"email", ""},
+                                                    {"enabled", true},
+                                                    {"groups", Json::array()},
+                                                    {"userProfile", "DATA_SCIENTIST"},
+                                                    {"sourceType", "LOCAL"},
+                                                    {"adminProperties", Json::object()},
+                                                    {"userProperties", Json::object()},
+                                                    {"secrets", Json::array()},
+                                                    {"credentials", Json::object()},
+                                                    {"preferences", Json{{"uiLanguage", "en"}}}};
   for (const auto& [f, v] : kDefaults)
     if (!out.contains(f)) out[f] = v;
   if (out.contains("secrets") && out["secrets"].is_array())

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "common/api_error.h"
+#include "engine/duckdb_error.h"
 
 namespace dss::engine {
 
@@ -14,20 +15,6 @@ struct DuckRowStream::ResultHolder {
 };
 
 namespace {
-
-ErrorCode MapError(duckdb_error_type t) {
-  switch (t) {
-    case DUCKDB_ERROR_INTERRUPT:
-      return ErrorCode::kAborted;
-    case DUCKDB_ERROR_OUT_OF_MEMORY:
-      return ErrorCode::kUnavailable;
-    case DUCKDB_ERROR_INTERNAL:
-    case DUCKDB_ERROR_FATAL:
-      return ErrorCode::kInternal;
-    default:
-      return ErrorCode::kSqlError;
-  }
-}
 
 bool DirectlyRendered(duckdb_type t) {
   switch (t) {
@@ -244,7 +231,7 @@ void DuckRowStream::Start(const std::string& sql, bool allow_rewrite) {
   duckdb_destroy_prepare(&prep);
   if (st == DuckDBError) {
     const char* e = duckdb_result_error(&result_->r);
-    throw ApiError(MapError(duckdb_result_error_type(&result_->r)), e ? e : "query failed");
+    throw ApiError(DuckErrorCode(duckdb_result_error_type(&result_->r)), e ? e : "query failed");
   }
 }
 
@@ -259,7 +246,7 @@ bool DuckRowStream::FetchChunk() {
   if (!c) {
     done_ = true;
     const char* e = duckdb_result_error(&result_->r);
-    if (e && *e) throw ApiError(MapError(duckdb_result_error_type(&result_->r)), e);
+    if (e && *e) throw ApiError(DuckErrorCode(duckdb_result_error_type(&result_->r)), e);
     return false;
   }
   chunk_ = c;

@@ -3,6 +3,7 @@
 #include <duckdb.h>
 
 #include "common/api_error.h"
+#include "engine/duckdb_error.h"
 
 namespace dss::engine {
 
@@ -14,7 +15,9 @@ void SetOrThrow(duckdb_config cfg, const char* key, const std::string& value) {
   }
 }
 
-ErrorCode MapError(duckdb_error_type t) {
+}  // namespace
+
+ErrorCode DuckErrorCode(duckdb_error_type t) {
   switch (t) {
     case DUCKDB_ERROR_INTERRUPT:
       return ErrorCode::kAborted;
@@ -27,7 +30,6 @@ ErrorCode MapError(duckdb_error_type t) {
       return ErrorCode::kSqlError;
   }
 }
-}  // namespace
 
 DuckEngine::DuckEngine(const DuckOptions& o) {
   duckdb_config cfg;
@@ -72,7 +74,7 @@ void DuckConnection::Execute(const std::string& sql) {
   duckdb_result r;
   if (duckdb_query(conn_, sql.c_str(), &r) == DuckDBError) {
     std::string msg = duckdb_result_error(&r) ? duckdb_result_error(&r) : "unknown error";
-    ErrorCode code = MapError(duckdb_result_error_type(&r));
+    ErrorCode code = DuckErrorCode(duckdb_result_error_type(&r));
     duckdb_destroy_result(&r);
     throw ApiError(code, msg);
   }
@@ -83,7 +85,7 @@ std::string DuckConnection::QueryScalar(const std::string& sql) {
   duckdb_result r;
   if (duckdb_query(conn_, sql.c_str(), &r) == DuckDBError) {
     std::string msg = duckdb_result_error(&r) ? duckdb_result_error(&r) : "unknown error";
-    ErrorCode code = MapError(duckdb_result_error_type(&r));
+    ErrorCode code = DuckErrorCode(duckdb_result_error_type(&r));
     duckdb_destroy_result(&r);
     throw ApiError(code, msg);
   }
