@@ -60,7 +60,8 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
   sql.abandon_after_ms = [settings] {
     return static_cast<int64_t>(settings->SqlQueryTimeoutSeconds()) * 1000;
   };
-  sql_queries_ = std::make_unique<SqlQueryService>(*store_, *security_, *sql_connections_, sql);
+  sql_queries_ = std::make_unique<SqlQueryService>(*store_, *security_, *sql_connections_,
+                                                   *dataset_data_, engine_, sql);
   futures_ = std::make_unique<FutureService>(FutureOptions{});
   pg_source_ = std::make_unique<PgDataSource>(*sql_connections_);
   dataset_data_->RegisterSource("PostgreSQL", pg_source_.get());
