@@ -23,6 +23,7 @@ class SqlConnectionResolver;
 class SqlQueryService;
 class FutureService;
 class FlowService;
+class RecipeService;
 class ManagedFolderService;
 class UploadedFilesService;
 
@@ -56,6 +57,7 @@ class Services {
   SqlQueryService& sql_queries() { return *sql_queries_; }
   FutureService& futures() { return *futures_; }
   FlowService& flow() { return *flow_; }
+  RecipeService& recipes() { return *recipes_; }
   ManagedFolderService& folders() { return *folders_; }
   UploadedFilesService& uploads() { return *uploads_; }
 
@@ -74,6 +76,7 @@ class Services {
   std::unique_ptr<InstanceService> instance_;
   std::unique_ptr<ProjectFolderService> project_folders_;
   std::unique_ptr<FlowService> flow_;
+  std::unique_ptr<RecipeService> recipes_;
   std::unique_ptr<SqlConnectionResolver> sql_connections_;
   std::unique_ptr<SqlQueryService> sql_queries_;
   std::unique_ptr<ManagedFolderService> folders_;
