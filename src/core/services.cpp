@@ -19,6 +19,7 @@
 #include "core/pg_data_source.h"
 #include "core/project_folder_service.h"
 #include "core/project_service.h"
+#include "core/recipe_service.h"
 #include "core/security_service.h"
 #include "core/settings_service.h"
 #include "core/sql_connection_resolver.h"
@@ -54,6 +55,7 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
   projects_ = std::make_unique<ProjectService>(*store_, *security_, data_dir_);
   project_folders_ = std::make_unique<ProjectFolderService>(*store_, *security_);
   flow_ = std::make_unique<FlowService>(*store_);
+  recipes_ = std::make_unique<RecipeService>(*store_, *datasets_, *projects_);
   sql_connections_ = std::make_unique<SqlConnectionResolver>(*connections_);
   SqlQueryOptions sql;
   SettingsService* settings = settings_.get();

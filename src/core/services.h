@@ -28,6 +28,7 @@ class PgDataSource;
 class SqlTablesImportService;
 class FutureService;
 class FlowService;
+class RecipeService;
 class ManagedFolderService;
 class UploadedFilesService;
 class JobService;
@@ -69,6 +70,7 @@ class Services {
   SqlTablesImportService& sql_tables() { return *sql_tables_; }
   FutureService& futures() { return *futures_; }
   FlowService& flow() { return *flow_; }
+  RecipeService& recipes() { return *recipes_; }
   ManagedFolderService& folders() { return *folders_; }
   UploadedFilesService& uploads() { return *uploads_; }
   JobService& jobs() { return *jobs_; }
@@ -91,6 +93,7 @@ class Services {
   std::unique_ptr<InstanceService> instance_;
   std::unique_ptr<ProjectFolderService> project_folders_;
   std::unique_ptr<FlowService> flow_;
+  std::unique_ptr<RecipeService> recipes_;
   std::unique_ptr<SqlConnectionResolver> sql_connections_;
   std::unique_ptr<SqlQueryService> sql_queries_;
   std::unique_ptr<PgDataSource> pg_source_;
