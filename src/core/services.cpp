@@ -5,6 +5,8 @@
 #include "common/log.h"
 #include "core/code_recipe_executor.h"
 #include "core/job_service.h"
+#include "core/sql_script_executor.h"
+#include "core/visual_recipe_executor.h"
 
 #include "core/api_key_service.h"
 #include "core/connection_service.h"
@@ -99,6 +101,12 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
   code.python_lib_dir = options_.python_lib_dir;
   executors->Register("python", std::make_shared<CodeRecipeExecutor>("python", code));
   executors->Register("shell", std::make_shared<CodeRecipeExecutor>("shell", code));
+  // Visual recipes and SQL queries: compiled to SQL, in-database on PostgreSQL or on DuckDB.
+  auto visual = std::make_shared<VisualRecipeExecutor>();
+  for (const char* type : {"sync", "shaker", "prepare", "grouping", "window", "join", "distinct",
+                           "sort", "topn", "split", "vstack", "sampling", "pivot", "sql_query"})
+    executors->Register(type, visual);
+  executors->Register("sql_script", std::make_shared<SqlScriptExecutor>());
   jobs_ = std::make_unique<JobService>(*this, executors);
   projects_->AddDeletionHook("running-jobs",
                              [this](const std::string& key, const ProjectDeletionOptions&) {
