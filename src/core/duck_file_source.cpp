@@ -225,6 +225,7 @@ DatasetRelation DuckFileSource::Relation(const std::string& project, const Json&
         files = std::move(kept);
       }
     }
+    rel.files = files;
     if (!files.empty())
       reader = ReaderSql(def, files, def.value("formatType", "") == "csv" ? cols.size() : 0);
   }

@@ -22,6 +22,8 @@ struct DatasetRelation {
   std::string sql;                   // "(SELECT ... )": the schema columns, typed
   std::vector<std::string> columns;  // names, in order
   DataSnapshot snapshot;             // the pinned version (managed datasets)
+  // The data files read (none for Inline; for metrics: sizes, file counts).
+  std::vector<std::filesystem::path> files;
 };
 
 /// Thread-safe.
