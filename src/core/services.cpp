@@ -16,6 +16,7 @@
 #include "core/instance_service.h"
 #include "core/managed_data_store.h"
 #include "core/managed_folder_service.h"
+#include "core/metrics_service.h"
 #include "core/pg_data_source.h"
 #include "core/project_folder_service.h"
 #include "core/project_service.h"
@@ -24,7 +25,6 @@
 #include "core/sql_connection_resolver.h"
 #include "core/sql_query_service.h"
 #include "core/sql_tables_import_service.h"
-#include "core/metrics_service.h"
 #include "core/uploaded_files_service.h"
 #include "core/user_service.h"
 
@@ -65,8 +65,8 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
   futures_ = std::make_unique<FutureService>(FutureOptions{});
   pg_source_ = std::make_unique<PgDataSource>(*sql_connections_);
   dataset_data_->RegisterSource("PostgreSQL", pg_source_.get());
-  metrics_ = std::make_unique<MetricsService>(*store_, *datasets_, *dataset_data_, *pg_source_,
-                                              engine_);
+  metrics_ =
+      std::make_unique<MetricsService>(*store_, *datasets_, *dataset_data_, *pg_source_, engine_);
   sql_tables_ = std::make_unique<SqlTablesImportService>(*sql_connections_, *pg_source_, *datasets_,
                                                          *futures_);
   folders_ = std::make_unique<ManagedFolderService>(*store_, data_dir_, *connections_, *security_,
