@@ -15,6 +15,7 @@
 #include "api/metrics_handlers.h"
 #include "api/project_folder_handlers.h"
 #include "api/project_handlers.h"
+#include "api/recipe_handlers.h"
 #include "api/sql_handlers.h"
 #include "api/user_handlers.h"
 
@@ -302,6 +303,28 @@ const std::vector<Route>& Routes() {
        RunChecks, "Run the dataset's numericRange checks"},
 
       // --- Recipes ---
+      {"GET", "/projects/{projectKey}/recipes/", A::kProjectRead, ListRecipes,
+       "List recipes (full definitions)"},
+      {"POST", "/projects/{projectKey}/recipes/", A::kProjectWrite, CreateRecipe,
+       "Create a recipe {recipePrototype, creationSettings}; creates requested outputs"},
+      {"GET", "/projects/{projectKey}/recipes/{recipeName}", A::kProjectRead, GetRecipe,
+       "Recipe settings {recipe, payload}"},
+      {"PUT", "/projects/{projectKey}/recipes/{recipeName}", A::kProjectWrite, SaveRecipe,
+       "Save recipe settings; visual recipes must compile"},
+      {"DELETE", "/projects/{projectKey}/recipes/{recipeName}", A::kProjectWrite, DeleteRecipe,
+       "Delete a recipe (outputs stay)"},
+      {"POST", "/projects/{projectKey}/actions/renameRecipe", A::kProjectWrite, RenameRecipe,
+       "Rename a recipe {oldName, newName}"},
+      {"GET", "/projects/{projectKey}/recipes/{recipeName}/metadata", A::kProjectRead,
+       GetRecipeMetadata, "Recipe metadata"},
+      {"PUT", "/projects/{projectKey}/recipes/{recipeName}/metadata", A::kProjectWrite,
+       SetRecipeMetadata, "Replace recipe metadata"},
+      {"GET", "/projects/{projectKey}/recipes/{recipeName}/status", A::kProjectRead,
+       GetRecipeStatus, "Engines and validation messages"},
+      {"GET", "/projects/{projectKey}/recipes/{recipeName}/schema-update", A::kProjectRead,
+       GetRecipeSchemaUpdate, "Output schemas the recipe would produce"},
+      {"POST", "/projects/{projectKey}/recipes/{recipeName}/actions/updateOutputSchema",
+       A::kProjectWrite, UpdateRecipeOutputSchema, "Apply a computed output schema"},
 
       // --- Flow graph and zones ---
       {"GET", "/projects/{projectKey}/flow/graph/", A::kProjectRead, GetFlowGraph,

@@ -318,9 +318,11 @@ Json FlowService::AddItems(const std::string& project, const std::string& zone_i
       if (other["items"].size() != before) txn.Put(kKindFlowZone, project, z.id, other);
     }
     if (zone_id != kDefaultZoneId) {
+      // An object already in the zone keeps its place (adding twice is a no-op).
       for (const auto& m : moving) {
-        RemoveRef(zone["items"], m);
-        zone["items"].push_back(m);
+        bool present = false;
+        for (const auto& x : zone["items"]) present = present || SameRef(x, m);
+        if (!present) zone["items"].push_back(m);
       }
       txn.Put(kKindFlowZone, project, zone_id, zone);
     }

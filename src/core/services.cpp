@@ -20,6 +20,7 @@
 #include "core/pg_data_source.h"
 #include "core/project_folder_service.h"
 #include "core/project_service.h"
+#include "core/recipe_service.h"
 #include "core/security_service.h"
 #include "core/settings_service.h"
 #include "core/sql_connection_resolver.h"
@@ -55,13 +56,15 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
   projects_ = std::make_unique<ProjectService>(*store_, *security_, data_dir_);
   project_folders_ = std::make_unique<ProjectFolderService>(*store_, *security_);
   flow_ = std::make_unique<FlowService>(*store_);
+  recipes_ = std::make_unique<RecipeService>(*store_, *datasets_, *projects_);
   sql_connections_ = std::make_unique<SqlConnectionResolver>(*connections_);
   SqlQueryOptions sql;
   SettingsService* settings = settings_.get();
   sql.abandon_after_ms = [settings] {
     return static_cast<int64_t>(settings->SqlQueryTimeoutSeconds()) * 1000;
   };
-  sql_queries_ = std::make_unique<SqlQueryService>(*store_, *security_, *sql_connections_, sql);
+  sql_queries_ = std::make_unique<SqlQueryService>(*store_, *security_, *sql_connections_,
+                                                   *dataset_data_, engine_, sql);
   futures_ = std::make_unique<FutureService>(FutureOptions{});
   pg_source_ = std::make_unique<PgDataSource>(*sql_connections_);
   dataset_data_->RegisterSource("PostgreSQL", pg_source_.get());

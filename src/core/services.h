@@ -29,6 +29,7 @@ class SqlTablesImportService;
 class MetricsService;
 class FutureService;
 class FlowService;
+class RecipeService;
 class ManagedFolderService;
 class UploadedFilesService;
 class JobService;
@@ -71,6 +72,7 @@ class Services {
   MetricsService& metrics() { return *metrics_; }
   FutureService& futures() { return *futures_; }
   FlowService& flow() { return *flow_; }
+  RecipeService& recipes() { return *recipes_; }
   ManagedFolderService& folders() { return *folders_; }
   UploadedFilesService& uploads() { return *uploads_; }
   JobService& jobs() { return *jobs_; }
@@ -93,6 +95,7 @@ class Services {
   std::unique_ptr<InstanceService> instance_;
   std::unique_ptr<ProjectFolderService> project_folders_;
   std::unique_ptr<FlowService> flow_;
+  std::unique_ptr<RecipeService> recipes_;
   std::unique_ptr<SqlConnectionResolver> sql_connections_;
   std::unique_ptr<SqlQueryService> sql_queries_;
   std::unique_ptr<PgDataSource> pg_source_;
