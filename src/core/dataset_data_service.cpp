@@ -58,23 +58,6 @@ struct TempFile {
   }
 };
 
-std::string DssTypeOfDuck(const std::string& t) {
-  std::string u = ToUpper(t);
-  if (u == "BIGINT" || u == "HUGEINT" || u == "UBIGINT" || u == "UINTEGER") return "bigint";
-  if (u == "INTEGER" || u == "USMALLINT") return "int";
-  if (u == "SMALLINT" || u == "UTINYINT") return "smallint";
-  if (u == "TINYINT") return "tinyint";
-  if (u == "DOUBLE" || StartsWith(u, "DECIMAL")) return "double";
-  if (u == "FLOAT") return "float";
-  if (u == "BOOLEAN") return "boolean";
-  if (u == "DATE") return "dateonly";
-  if (u == "TIMESTAMP" || u == "TIMESTAMP_NS" || u == "TIMESTAMP_MS" || u == "TIMESTAMP_S")
-    return "datetimenotz";
-  if (u == "TIMESTAMP WITH TIME ZONE" || u == "TIMESTAMPTZ") return "date";
-  if (EndsWith(u, "[]") || StartsWith(u, "STRUCT") || StartsWith(u, "MAP")) return "object";
-  return "string";
-}
-
 std::unique_ptr<engine::DuckConnection> Connect(engine::DuckEngine& e) {
   auto c = e.Connect();
   c->Execute("SET TimeZone = 'UTC'");
@@ -535,7 +518,8 @@ Json DatasetDataService::WriteFromSql(engine::DuckConnection& conn, const std::s
         select_sql + ")");
     Json cols = Json::array();
     for (const auto& c : Json::parse(desc.empty() ? "[]" : desc))
-      cols.push_back({{"name", c.value("name", "")}, {"type", DssTypeOfDuck(c.value("type", ""))}});
+      cols.push_back({{"name", c.value("name", "")},
+                      {"type", DuckFileSource::DssTypeOf(c.value("type", ""))}});
     Json s = {{"columns", cols}, {"userModified", false}};
     store_.Transact([&](storage::Txn& txn) {
       auto doc = txn.Get(kKindDataset, project, name);
@@ -699,8 +683,9 @@ Json DatasetDataService::DetectFsLike(const std::string& project, const std::str
           "SELECT * FROM read_parquet(" +
           QuoteSqlString(f.string()) + "))");
       for (const auto& c : Json::parse(desc.empty() ? "[]" : desc))
-        columns.push_back({{"name", c.value("name", "")},
-                           {"type", infer ? DssTypeOfDuck(c.value("type", "")) : "string"}});
+        columns.push_back(
+            {{"name", c.value("name", "")},
+             {"type", infer ? DuckFileSource::DssTypeOf(c.value("type", "")) : "string"}});
       format["type"] = "parquet";
       format["params"] = {{"parquetCompressionMethod", "SNAPPY"}, {"parquetFlavor", "HIVE"}};
     } else {
@@ -734,7 +719,8 @@ Json DatasetDataService::DetectFsLike(const std::string& project, const std::str
       for (const auto& c : s.value("c", Json::array())) {
         std::string cname = header ? c.value("name", "") : "col_" + std::to_string(i);
         columns.push_back(
-            {{"name", cname}, {"type", infer ? DssTypeOfDuck(c.value("type", "")) : "string"}});
+            {{"name", cname},
+             {"type", infer ? DuckFileSource::DssTypeOf(c.value("type", "")) : "string"}});
         ++i;
       }
     }

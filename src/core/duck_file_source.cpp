@@ -75,6 +75,23 @@ bool DuckFileSource::Handles(const Json& def) {
   return t == "Filesystem" || t == "UploadedFiles" || t == "FilesInFolder" || t == "Inline";
 }
 
+std::string DuckFileSource::DssTypeOf(const std::string& t) {
+  std::string u = ToUpper(t);
+  if (u == "BIGINT" || u == "HUGEINT" || u == "UBIGINT" || u == "UINTEGER") return "bigint";
+  if (u == "INTEGER" || u == "USMALLINT") return "int";
+  if (u == "SMALLINT" || u == "UTINYINT") return "smallint";
+  if (u == "TINYINT") return "tinyint";
+  if (u == "DOUBLE" || StartsWith(u, "DECIMAL")) return "double";
+  if (u == "FLOAT") return "float";
+  if (u == "BOOLEAN") return "boolean";
+  if (u == "DATE") return "dateonly";
+  if (u == "TIMESTAMP" || u == "TIMESTAMP_NS" || u == "TIMESTAMP_MS" || u == "TIMESTAMP_S")
+    return "datetimenotz";
+  if (u == "TIMESTAMP WITH TIME ZONE" || u == "TIMESTAMPTZ") return "date";
+  if (EndsWith(u, "[]") || StartsWith(u, "STRUCT") || StartsWith(u, "MAP")) return "object";
+  return "string";
+}
+
 std::string DuckFileSource::DuckTypeOf(const std::string& t) {
   if (t == "tinyint") return "TINYINT";
   if (t == "smallint") return "SMALLINT";
@@ -225,6 +242,7 @@ DatasetRelation DuckFileSource::Relation(const std::string& project, const Json&
         files = std::move(kept);
       }
     }
+    rel.files = files;
     if (!files.empty())
       reader = ReaderSql(def, files, def.value("formatType", "") == "csv" ? cols.size() : 0);
   }

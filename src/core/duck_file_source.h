@@ -19,9 +19,10 @@ class DatasetService;
 
 /// A relation over a dataset's data, valid while `snapshot.pin` lives.
 struct DatasetRelation {
-  std::string sql;                   // "(SELECT ... )": the schema columns, typed
-  std::vector<std::string> columns;  // names, in order
-  DataSnapshot snapshot;             // the pinned version (managed datasets)
+  std::string sql;                           // "(SELECT ... )": the schema columns, typed
+  std::vector<std::string> columns;          // names, in order
+  DataSnapshot snapshot;                     // the pinned version (managed datasets)
+  std::vector<std::filesystem::path> files;  // the data files it reads
 };
 
 /// Thread-safe.
@@ -50,6 +51,9 @@ class DuckFileSource : public DataSource {
 
   /// DuckDB type for a DSS column type.
   static std::string DuckTypeOf(const std::string& dss_type);
+  /// The DSS column type of a DuckDB type name (as DESCRIBE prints it); "string" for
+  /// anything without a closer DSS type. Thread-safe.
+  static std::string DssTypeOf(const std::string& duck_type);
   /// read_csv(...) / read_parquet(...) call over `files` for a definition's format, with
   /// every column read as VARCHAR positionally as c0..cN-1 for CSV.
   static std::string ReaderSql(const Json& definition,

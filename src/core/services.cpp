@@ -18,6 +18,7 @@
 #include "core/instance_service.h"
 #include "core/managed_data_store.h"
 #include "core/managed_folder_service.h"
+#include "core/metrics_service.h"
 #include "core/pg_data_source.h"
 #include "core/project_folder_service.h"
 #include "core/project_service.h"
@@ -64,10 +65,13 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
   sql.abandon_after_ms = [settings] {
     return static_cast<int64_t>(settings->SqlQueryTimeoutSeconds()) * 1000;
   };
-  sql_queries_ = std::make_unique<SqlQueryService>(*store_, *security_, *sql_connections_, sql);
+  sql_queries_ = std::make_unique<SqlQueryService>(*store_, *security_, *sql_connections_,
+                                                   *dataset_data_, engine_, sql);
   futures_ = std::make_unique<FutureService>(FutureOptions{});
   pg_source_ = std::make_unique<PgDataSource>(*sql_connections_);
   dataset_data_->RegisterSource("PostgreSQL", pg_source_.get());
+  metrics_ =
+      std::make_unique<MetricsService>(*store_, *datasets_, *dataset_data_, *pg_source_, engine_);
   sql_tables_ = std::make_unique<SqlTablesImportService>(*sql_connections_, *pg_source_, *datasets_,
                                                          *futures_);
   folders_ = std::make_unique<ManagedFolderService>(*store_, data_dir_, *connections_, *security_,

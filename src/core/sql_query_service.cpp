@@ -7,7 +7,11 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "common/tabular_encoder.h"
+#include "core/dataset_data_service.h"
+#include "core/duck_file_source.h"
 #include "core/security_service.h"
+#include "engine/duck_row_stream.h"
+#include "engine/duckdb_engine.h"
 #include "engine/postgres_connection.h"
 
 namespace dss::core {
@@ -27,6 +31,11 @@ struct SqlQueryService::Query {
   // Owned by whoever moved the state out of kPending (the streaming thread or the janitor).
   std::unique_ptr<engine::PgConnection> conn;
   std::unique_ptr<engine::PgRowStream> rows;
+  // The built-in engine's query instead (extension): a private database (declared first so
+  // that it is destroyed last) and the dataset versions it reads.
+  std::unique_ptr<engine::DuckEngine> sandbox;
+  std::unique_ptr<engine::DuckRowStream> duck_rows;
+  std::vector<DataSnapshot> pins;
 };
 
 namespace {
@@ -70,6 +79,30 @@ engine::PgDateMode ReadMode(const Json& body, const char* field, const char* leg
 
 /// Runs the post-queries (best effort after a failure) and closes the connection. Returns the
 /// first post-query error.
+std::optional<ApiError> CloseLocalQuery(std::unique_ptr<engine::DuckEngine>& sandbox,
+                                        std::unique_ptr<engine::DuckRowStream>& rows,
+                                        std::vector<DataSnapshot>& pins,
+                                        const std::vector<std::string>& post_queries) {
+  std::optional<ApiError> err;
+  auto conn = rows->Release();
+  rows.reset();
+  if (conn) {
+    for (const auto& q : post_queries) {
+      try {
+        conn->Execute(q);
+      } catch (const ApiError& e) {
+        err =
+            ApiError(e.code(), "Post-query failed: " + std::string(e.what()), e.detailed_message());
+        break;
+      }
+    }
+  }
+  conn.reset();
+  pins.clear();
+  sandbox.reset();
+  return err;
+}
+
 std::optional<ApiError> CloseQuery(std::unique_ptr<engine::PgConnection>& conn,
                                    std::unique_ptr<engine::PgRowStream>& rows,
                                    const std::vector<std::string>& post_queries) {
@@ -95,8 +128,14 @@ std::optional<ApiError> CloseQuery(std::unique_ptr<engine::PgConnection>& conn,
 }  // namespace
 
 SqlQueryService::SqlQueryService(storage::MetadataStore& store, SecurityService& security,
-                                 SqlConnectionResolver& connections, SqlQueryOptions options)
-    : store_(store), security_(security), connections_(connections), options_(options) {
+                                 SqlConnectionResolver& connections, DatasetDataService& data,
+                                 engine::DuckEngine& engine, SqlQueryOptions options)
+    : store_(store),
+      security_(security),
+      connections_(connections),
+      data_(data),
+      engine_(engine),
+      options_(options) {
   janitor_ = std::thread([this] { Janitor(); });
 }
 
@@ -116,6 +155,9 @@ SqlQueryService::~SqlQueryService() {
     if (q->state == Query::State::kPending) {
       q->rows.reset();
       q->conn.reset();
+      q->duck_rows.reset();
+      q->pins.clear();
+      q->sandbox.reset();
     }
   }
 }
@@ -160,8 +202,12 @@ int SqlQueryService::CollectAbandoned(int64_t now_ms) {
     }
   }
   for (auto& q : to_close) {
+    // Post-queries are not run: the result was never consumed.
     q->rows.reset();
-    q->conn.reset();  // post-queries are not run: the result was never consumed
+    q->conn.reset();
+    q->duck_rows.reset();
+    q->pins.clear();
+    q->sandbox.reset();
   }
   return static_cast<int>(to_close.size());
 }
@@ -183,6 +229,18 @@ Json SqlQueryService::Start(const auth::Principal& who, const Json& body) {
     throw ApiError::BadRequest("SQL query type '" + type +
                                "' is not supported: only 'sql' (PostgreSQL connections) is");
   std::string connection = OptString(body, "connection");
+  if (connection == kLocalEngineConnection) {
+    if (!OptString(body, "database").empty() || !OptString(body, "datasetFullName").empty())
+      throw ApiError::BadRequest(
+          "Exactly one of 'connection', 'database' or 'datasetFullName' must be given (got 2)");
+    std::string project = OptString(body, "projectKey");
+    if (project.empty())
+      throw ApiError::BadRequest(std::string("Field 'projectKey' is required with connection '") +
+                                 kLocalEngineConnection +
+                                 "': its datasets are the tables of the query");
+    return StartLocal(who, project, sql, StringList(body, "preQueries"),
+                      StringList(body, "postQueries"));
+  }
   std::string database = OptString(body, "database");
   std::string dataset = OptString(body, "datasetFullName");
   int targets = !connection.empty() + !database.empty() + !dataset.empty();
@@ -248,12 +306,77 @@ Json SqlQueryService::Start(const auth::Principal& who, const Json& body) {
             ? Query::Enc::kNumber
             : Query::Enc::kString);
   }
+  return Register(std::move(q), std::move(schema));
+}
+
+Json SqlQueryService::Register(std::shared_ptr<Query> q, Json schema) {
   q->started_ms = NowMs();
+  std::string id = q->id;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    queries_[q->id] = q;
+    queries_[id] = std::move(q);
   }
-  return Json{{"queryId", q->id}, {"schema", schema}};
+  return Json{{"queryId", id}, {"schema", std::move(schema)}};
+}
+
+Json SqlQueryService::StartLocal(const auth::Principal& who, const std::string& project,
+                                 const std::string& sql, const std::vector<std::string>& pre,
+                                 std::vector<std::string> post) {
+  security_.RequireProject(who, project, auth::kReadProjectContent);
+  auto q = std::make_shared<Query>();
+  q->id = RandomToken(20);
+  q->owner = who.AuthIdentifier();
+  q->post_queries = std::move(post);
+  // A private database per query: user SQL must not reach files other than the datasets'
+  // (read_csv('/etc/passwd'), COPY ... TO, ATTACH), which DuckDB only enforces per database.
+  q->sandbox = std::make_unique<engine::DuckEngine>(engine_.options());
+  auto conn = q->sandbox->Connect();
+  conn->Execute("SET TimeZone = 'UTC'");
+  std::string allowed;
+  // Only the datasets the query names become views: pinning every dataset of a large project
+  // for each query would be wasted work. A name inside a string literal gets a view too,
+  // which is harmless.
+  const std::string lowered = ToLower(sql);
+  for (const auto& doc : store_.List("dataset", project)) {
+    if (!DuckFileSource::Handles(*doc.data)) continue;
+    if (lowered.find(ToLower(doc.id)) == std::string::npos) continue;
+    DatasetRelation rel = data_.RelationFor(project, doc.id, {});
+    conn->Execute("CREATE OR REPLACE VIEW " + QuoteSqlIdent(doc.id) + " AS " + rel.sql);
+    for (const auto& f : rel.files)
+      allowed += (allowed.empty() ? "" : ", ") + QuoteSqlString(f.string());
+    q->pins.push_back(std::move(rel.snapshot));
+  }
+  if (!allowed.empty()) conn->Execute("SET allowed_paths = [" + allowed + "]");
+  conn->Execute("SET enable_external_access = false");
+  conn->Execute("SET lock_configuration = true");
+  for (const auto& p : pre) {
+    try {
+      conn->Execute(p);
+    } catch (const ApiError& e) {
+      throw ApiError(e.code(), "Pre-query failed: " + std::string(e.what()), e.detailed_message());
+    }
+  }
+  // DESCRIBE types the columns; statements it cannot describe (SHOW, PRAGMA...) give text.
+  Json described = Json::array();
+  try {
+    std::string d = conn->QueryScalar(
+        "SELECT to_json(list({'name': column_name, 'type': column_type})) FROM (DESCRIBE " + sql +
+        ")");
+    if (!d.empty()) described = Json::parse(d);
+  } catch (const ApiError&) {
+  }
+  q->duck_rows = std::make_unique<engine::DuckRowStream>(std::move(conn), sql);
+  Json schema = Json::array();
+  const auto& names = q->duck_rows->column_names();
+  for (size_t i = 0; i < names.size(); ++i) {
+    std::string duck_type =
+        described.size() == names.size() ? described[i].value("type", "VARCHAR") : "VARCHAR";
+    schema.push_back({{"name", names[i]},
+                      {"type", DuckFileSource::DssTypeOf(duck_type)},
+                      {"originalType", duck_type}});
+  }
+  q->names = names;
+  return Register(std::move(q), std::move(schema));
 }
 
 std::shared_ptr<SqlQueryService::Query> SqlQueryService::Find(const auth::Principal& who,
@@ -283,7 +406,9 @@ TabularStream SqlQueryService::Stream(const auth::Principal& who, const std::str
   }
   // Ends the query exactly once, recording its outcome.
   auto finish = [this, q](std::optional<ApiError> err) {
-    auto post_err = CloseQuery(q->conn, q->rows, q->post_queries);
+    auto post_err = q->duck_rows
+                        ? CloseLocalQuery(q->sandbox, q->duck_rows, q->pins, q->post_queries)
+                        : CloseQuery(q->conn, q->rows, q->post_queries);
     if (!err) err = post_err;
     std::lock_guard<std::mutex> lock(mu_);
     q->state = err ? Query::State::kFailed : Query::State::kSucceeded;
@@ -309,6 +434,15 @@ TabularStream SqlQueryService::Stream(const auth::Principal& who, const std::str
       if (!prog->begun) {
         enc.Begin(q->names);
         prog->begun = true;
+      }
+      if (q->duck_rows) {
+        if (!q->duck_rows->Next(enc, kChunkBytes)) {
+          enc.End();
+          prog->ended = true;
+          finish(std::nullopt);
+        }
+        chunk.swap(prog->buf);
+        return true;
       }
       size_t ncol = q->names.size();
       while (prog->buf.size() < kChunkBytes) {

@@ -6,6 +6,10 @@
 // reads them (TSV or JSON, paced by the socket); post-queries run after the last row; the
 // outcome is kept for .../finish-streaming. Queries nobody streams are closed after
 // abandon_after_ms() by a janitor thread.
+//
+// Extension: connection "@duckdb" with a `projectKey` runs the query on the built-in DuckDB
+// engine, where every file-based dataset of that project named in the query is a view
+// (pinned to its current version for the whole query).
 
 #include <condition_variable>
 #include <functional>
@@ -23,9 +27,14 @@
 #include "core/tabular_stream.h"
 #include "storage/metadata_store.h"
 
+namespace dss::engine {
+class DuckEngine;
+}
+
 namespace dss::core {
 
 class SecurityService;
+class DatasetDataService;
 
 struct SqlQueryOptions {
   /// How long a started query nobody streams is kept (read at each janitor pass, so that a
@@ -38,8 +47,12 @@ struct SqlQueryOptions {
 
 class SqlQueryService {
  public:
+  /// The connection name of the built-in engine (extension).
+  static constexpr const char* kLocalEngineConnection = "@duckdb";
+
   SqlQueryService(storage::MetadataStore& store, SecurityService& security,
-                  SqlConnectionResolver& connections, SqlQueryOptions options);
+                  SqlConnectionResolver& connections, DatasetDataService& data,
+                  engine::DuckEngine& engine, SqlQueryOptions options);
   /// Stops the janitor and closes every pending query's connection.
   ~SqlQueryService();
 
@@ -47,7 +60,8 @@ class SqlQueryService {
   /// Throws ApiError: kBadRequest for a missing query, no or several targets, an unsupported
   /// type/target; kConnectionDoesNotExist; kForbidden when `who` may not use the connection (or
   /// read the dataset's project); kSqlDbUnreachable/kSqlAuthFailed when PostgreSQL cannot be
-  /// reached; kSqlError with PostgreSQL's message when a pre-query or the query fails.
+  /// reached; kSqlError with PostgreSQL's (or DuckDB's) message when a pre-query or the query
+  /// fails; for "@duckdb", kBadRequest without `projectKey`, kProjectNotFound.
   /// Thread-safe; blocks until the query's first row is available.
   Json Start(const auth::Principal& who, const Json& body);
 
@@ -78,11 +92,18 @@ class SqlQueryService {
  private:
   struct Query;
   std::shared_ptr<Query> Find(const auth::Principal& who, const std::string& id) const;
+  /// Starts `sql` on the built-in engine over the datasets of project `project`.
+  Json StartLocal(const auth::Principal& who, const std::string& project, const std::string& sql,
+                  const std::vector<std::string>& pre, std::vector<std::string> post);
+  /// Registers a started query and returns its reply.
+  Json Register(std::shared_ptr<Query> q, Json schema);
   void Janitor();
 
   storage::MetadataStore& store_;
   SecurityService& security_;
   SqlConnectionResolver& connections_;
+  DatasetDataService& data_;
+  engine::DuckEngine& engine_;
   SqlQueryOptions options_;
 
   mutable std::mutex mu_;

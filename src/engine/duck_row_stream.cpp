@@ -165,6 +165,12 @@ DuckRowStream::~DuckRowStream() {
   Cleanup();
 }
 
+std::unique_ptr<DuckConnection> DuckRowStream::Release() {
+  Cleanup();
+  done_ = true;
+  return std::move(conn_);
+}
+
 void DuckRowStream::Cleanup() {
   if (chunk_) {
     auto c = static_cast<duckdb_data_chunk>(chunk_);

@@ -36,6 +36,9 @@ class DuckRowStream {
   uint64_t rows() const { return rows_; }
   /// Interrupts the running query. Thread-safe.
   void Interrupt();
+  /// Ends the query, dropping unread rows, and hands the connection back (e.g. to run
+  /// post-queries on it). The stream is unusable afterwards.
+  std::unique_ptr<DuckConnection> Release();
 
  private:
   void Start(const std::string& sql, bool allow_rewrite);

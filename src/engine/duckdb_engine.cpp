@@ -31,7 +31,7 @@ ErrorCode DuckErrorCode(duckdb_error_type t) {
   }
 }
 
-DuckEngine::DuckEngine(const DuckOptions& o) {
+DuckEngine::DuckEngine(const DuckOptions& o) : options_(o) {
   duckdb_config cfg;
   if (duckdb_create_config(&cfg) == DuckDBError)
     throw ApiError::Internal("duckdb_create_config failed");

@@ -34,8 +34,11 @@ class DuckEngine {
   std::unique_ptr<DuckConnection> Connect();
   /// DuckDB's library version, e.g. "v1.4.4".
   static std::string Version();
+  /// The options it was opened with (to open a sibling database alike).
+  const DuckOptions& options() const { return options_; }
 
  private:
+  DuckOptions options_;
   _duckdb_database* db_ = nullptr;
 };
 
