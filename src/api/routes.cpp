@@ -12,6 +12,7 @@
 #include "api/job_handlers.h"
 #include "api/managed_folder_handlers.h"
 #include "api/meta_handlers.h"
+#include "api/metrics_handlers.h"
 #include "api/project_folder_handlers.h"
 #include "api/project_handlers.h"
 #include "api/recipe_handlers.h"
@@ -290,6 +291,16 @@ const std::vector<Route>& Routes() {
        A::kProjectWrite, ExecuteTablesImport, "Future: create PostgreSQL datasets from candidates"},
 
       // --- Metrics and checks ---
+      {"POST", "/projects/{projectKey}/datasets/{datasetName}/actions/computeMetrics",
+       A::kProjectWrite, ComputeMetrics, "Compute the dataset's probes' metrics"},
+      {"POST", "/projects/{projectKey}/datasets/{datasetName}/actions/computeMetricsFromIds",
+       A::kProjectWrite, ComputeMetricsFromIds, "Compute the given metrics"},
+      {"GET", "/projects/{projectKey}/datasets/{datasetName}/metrics/last/{partitionId}",
+       A::kProjectRead, GetLastMetricValues, "Last values of the dataset's metrics"},
+      {"GET", "/projects/{projectKey}/datasets/{datasetName}/metrics/history/{partitionId}",
+       A::kProjectRead, GetMetricHistory, "History of one metric"},
+      {"POST", "/projects/{projectKey}/datasets/{datasetName}/actions/runChecks", A::kProjectWrite,
+       RunChecks, "Run the dataset's numericRange checks"},
 
       // --- Recipes ---
       {"GET", "/projects/{projectKey}/recipes/", A::kProjectRead, ListRecipes,

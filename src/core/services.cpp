@@ -5,6 +5,8 @@
 #include "common/log.h"
 #include "core/code_recipe_executor.h"
 #include "core/job_service.h"
+#include "core/sql_script_executor.h"
+#include "core/visual_recipe_executor.h"
 
 #include "core/api_key_service.h"
 #include "core/connection_service.h"
@@ -16,6 +18,7 @@
 #include "core/instance_service.h"
 #include "core/managed_data_store.h"
 #include "core/managed_folder_service.h"
+#include "core/metrics_service.h"
 #include "core/pg_data_source.h"
 #include "core/project_folder_service.h"
 #include "core/project_service.h"
@@ -67,6 +70,8 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
   futures_ = std::make_unique<FutureService>(FutureOptions{});
   pg_source_ = std::make_unique<PgDataSource>(*sql_connections_);
   dataset_data_->RegisterSource("PostgreSQL", pg_source_.get());
+  metrics_ =
+      std::make_unique<MetricsService>(*store_, *datasets_, *dataset_data_, *pg_source_, engine_);
   sql_tables_ = std::make_unique<SqlTablesImportService>(*sql_connections_, *pg_source_, *datasets_,
                                                          *futures_);
   folders_ = std::make_unique<ManagedFolderService>(*store_, data_dir_, *connections_, *security_,
@@ -100,6 +105,12 @@ Services::Services(storage::DataDir data_dir, storage::MetadataStorePtr store,
   code.python_lib_dir = options_.python_lib_dir;
   executors->Register("python", std::make_shared<CodeRecipeExecutor>("python", code));
   executors->Register("shell", std::make_shared<CodeRecipeExecutor>("shell", code));
+  // Visual recipes and SQL queries: compiled to SQL, in-database on PostgreSQL or on DuckDB.
+  auto visual = std::make_shared<VisualRecipeExecutor>();
+  for (const char* type : {"sync", "shaker", "prepare", "grouping", "window", "join", "distinct",
+                           "sort", "topn", "split", "vstack", "sampling", "pivot", "sql_query"})
+    executors->Register(type, visual);
+  executors->Register("sql_script", std::make_shared<SqlScriptExecutor>());
   jobs_ = std::make_unique<JobService>(*this, executors);
   projects_->AddDeletionHook("running-jobs",
                              [this](const std::string& key, const ProjectDeletionOptions&) {

@@ -26,6 +26,7 @@ class SqlConnectionResolver;
 class SqlQueryService;
 class PgDataSource;
 class SqlTablesImportService;
+class MetricsService;
 class FutureService;
 class FlowService;
 class RecipeService;
@@ -68,6 +69,7 @@ class Services {
   SqlQueryService& sql_queries() { return *sql_queries_; }
   PgDataSource& pg_datasets() { return *pg_source_; }
   SqlTablesImportService& sql_tables() { return *sql_tables_; }
+  MetricsService& metrics() { return *metrics_; }
   FutureService& futures() { return *futures_; }
   FlowService& flow() { return *flow_; }
   RecipeService& recipes() { return *recipes_; }
@@ -98,6 +100,7 @@ class Services {
   std::unique_ptr<SqlQueryService> sql_queries_;
   std::unique_ptr<PgDataSource> pg_source_;
   std::unique_ptr<SqlTablesImportService> sql_tables_;
+  std::unique_ptr<MetricsService> metrics_;
   std::unique_ptr<ManagedFolderService> folders_;
   std::unique_ptr<UploadedFilesService> uploads_;
   // Declared last so it is destroyed first: running tasks use the other services.
