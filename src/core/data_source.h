@@ -55,6 +55,13 @@ class DataSource {
   /// thrown here as ApiError so the HTTP status reflects them.
   virtual std::unique_ptr<RowStream> Open(const std::string& project_key, const Json& definition,
                                           const ReadSpec& spec) = 0;
+  /// Partition ids present in the data of a partitioned `definition`, sorted; sources whose
+  /// partitions are not found in the data (files: see DatasetDataService) return none.
+  /// Throws ApiError as Open.
+  virtual std::vector<std::string> ListPartitions(const std::string& /*project_key*/,
+                                                  const Json& /*definition*/) {
+    return {};
+  }
 };
 
 /// SQL identifier quoting shared by the SQL builders ("a""b").

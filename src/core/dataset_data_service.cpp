@@ -245,6 +245,8 @@ Json DatasetDataService::ListPartitions(const std::string& project, const std::s
     auto files = files_.ExternalFiles(project, def, &root);
     for (const auto& f : files)
       if (auto id = part.IdOfPath(fs::relative(f, root).generic_string())) ids.insert(*id);
+  } else if (!DuckFileSource::Handles(def)) {
+    for (auto& id : SourceFor(def)->ListPartitions(project, def)) ids.insert(std::move(id));
   }
   for (const auto& i : ids) out.push_back(i);
   return out;

@@ -2,6 +2,7 @@
 
 #include "common/api_error.h"
 #include "common/strings.h"
+#include "core/partitioning.h"
 #include "core/sql_connection_resolver.h"
 #include "engine/postgres_types.h"
 
@@ -142,6 +143,30 @@ std::string PgDataSource::PartitionPredicate(const Json& def,
     any += (any.empty() ? "(" : " OR (") + all + ")";
   }
   return any;
+}
+
+std::vector<std::string> PgDataSource::ListPartitions(const std::string& project, const Json& def) {
+  Partitioning part = Partitioning::FromJson(def.value("partitioning", Json()));
+  if (!part.partitioned()) return {};
+  std::string id_sql, not_null;
+  for (const auto& d : part.dimensions()) {
+    std::string col = engine::PgQuoteIdent(d.name);
+    std::string e = "CAST(" + col + " AS text)";
+    if (d.type == "time") {
+      // The column's ISO text cut to the period, as PartitionPredicate compares it.
+      int n = d.period == "YEAR" ? 4 : d.period == "MONTH" ? 7 : d.period == "DAY" ? 10 : 13;
+      e = "replace(left(" + e + ", " + std::to_string(n) + "), ' ', '-')";
+    }
+    id_sql += (id_sql.empty() ? "" : " || '|' || ") + e;
+    not_null += (not_null.empty() ? "" : " AND ") + col + " IS NOT NULL";
+  }
+  auto conn = Connect(def);
+  auto rows = conn->QueryAll("SELECT DISTINCT " + id_sql + " AS id FROM " + Relation(project, def) +
+                             " AS t WHERE " + not_null + " ORDER BY 1");
+  std::vector<std::string> out;
+  for (const auto& r : rows)
+    if (!r.empty() && r[0]) out.push_back(*r[0]);
+  return out;
 }
 
 std::unique_ptr<RowStream> PgDataSource::Open(const std::string& project, const Json& def,

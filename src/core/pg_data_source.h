@@ -40,6 +40,11 @@ class PgDataSource : public DataSource {
   /// Throws ApiError(kBadRequest) for an id with the wrong number of dimensions.
   static std::string PartitionPredicate(const Json& definition,
                                         const std::vector<std::string>& partitions);
+  /// The distinct partition ids of a column-partitioned definition, read in-database
+  /// (time dimensions cut to their period: YYYY, YYYY-MM, YYYY-MM-DD, YYYY-MM-DD-HH). Rows
+  /// with a NULL dimension belong to no partition. Throws as Open. Thread-safe.
+  std::vector<std::string> ListPartitions(const std::string& project_key,
+                                          const Json& definition) override;
 
  private:
   SqlConnectionResolver& connections_;

@@ -93,6 +93,35 @@ def test_partitioned_by_column(admin, project, conn, sales):
     fr = read_data(admin, project, "bycountry", partitions="FR")
     assert sorted(r[0] for r in fr) == ["1", "3"]
     assert all(r[1] == "FR" for r in fr)
+    # Partitions are listed from the table's distinct values.
+    assert admin.get("/projects/%s/datasets/bycountry/partitions" % project) == ["DE", "FR", "IT"]
+
+
+def test_partitions_by_time_and_value_listed_in_database(admin, project, conn):
+    t = unique("events").lower()
+    psql("""CREATE TABLE %s (ts timestamp, kind text, n int);
+            INSERT INTO %s VALUES ('2024-01-05 10:00', 'a', 1), ('2024-01-05 23:30', 'b', 2),
+                                  ('2024-02-01 00:00', 'a', 3), (NULL, 'a', 4),
+                                  ('2024-03-09 08:15', NULL, 5);""" % (t, t))
+    schema = {"columns": [{"name": "ts", "type": "datetimenotz"}, {"name": "kind", "type": "string"},
+                          {"name": "n", "type": "int"}], "userModified": True}
+    create_pg_dataset(admin, project, "bymonth",
+                      {"connection": conn, "mode": "table", "schema": "public", "table": t},
+                      schema=schema,
+                      partitioning={"dimensions": [{"name": "ts", "type": "time",
+                                                    "params": {"period": "MONTH"}}]})
+    assert admin.get("/projects/%s/datasets/bymonth/partitions" % project) == [
+        "2024-01", "2024-02", "2024-03"]
+    create_pg_dataset(admin, project, "byhourkind",
+                      {"connection": conn, "mode": "table", "schema": "public", "table": t},
+                      schema=schema,
+                      partitioning={"dimensions": [{"name": "ts", "type": "time",
+                                                    "params": {"period": "HOUR"}},
+                                                   {"name": "kind", "type": "value"}]})
+    ids = admin.get("/projects/%s/datasets/byhourkind/partitions" % project)
+    assert ids == ["2024-01-05-10|a", "2024-01-05-23|b", "2024-02-01-00|a"]
+    # Each listed id reads back its rows.
+    assert [r[2] for r in read_data(admin, project, "byhourkind", partitions=ids[1])] == ["2"]
 
 
 def test_missing_table_is_reported(admin, project, conn):
