@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <optional>
 
 #include "common/api_error.h"
@@ -16,6 +17,7 @@
 #include "core/services.h"
 #include "engine/duckdb_engine.h"
 #include "engine/postgres_connection.h"
+#include "engine/postgres_types.h"
 #include "engine/recipes/recipe_compiler.h"
 #include "engine/recipes/sql_dialect.h"
 
@@ -180,6 +182,20 @@ const Io& OutputFor(const std::vector<Io>& outs, const std::string& ref) {
   throw ApiError::Internal("Compiled output '" + ref + "' is not an output of the recipe");
 }
 
+/// Throws unless `o` is a PostgreSQL dataset a recipe can replace: a non-partitioned table.
+void CheckPgOutput(const Io& o) {
+  const Json params = o.def.value("params", Json::object());
+  std::string mode = params.value("mode", "table");
+  if (!mode.empty() && mode != "table")
+    throw ApiError::BadRequest("Output dataset '" + o.flow.id +
+                               "' is a PostgreSQL query dataset: a recipe can only write to a "
+                               "table (params.mode 'table')");
+  if (IsPartitioned(o.def))
+    throw ApiError::BadRequest("Output dataset '" + o.flow.id +
+                               "' is a partitioned PostgreSQL dataset: dssd cannot write "
+                               "partitions of a SQL table");
+}
+
 // ---------------------------------------------------------------------------------------
 // In-database on PostgreSQL
 
@@ -214,16 +230,7 @@ void RunInDatabase(const RecipeRunEnv& env, jobs::ActivityContext& ctx,
   std::string script = "BEGIN;\n";
   for (const auto& c : compiled) {
     const Io& o = OutputFor(outs, c.ref);
-    const Json params = o.def.value("params", Json::object());
-    std::string mode = params.value("mode", "table");
-    if (!mode.empty() && mode != "table")
-      throw ApiError::BadRequest("Output dataset '" + o.flow.id +
-                                 "' is a PostgreSQL query dataset: a recipe can only write to a "
-                                 "table (params.mode 'table')");
-    if (IsPartitioned(o.def))
-      throw ApiError::BadRequest("Output dataset '" + o.flow.id +
-                                 "' is a partitioned PostgreSQL dataset: dssd cannot write "
-                                 "partitions of a SQL table in-database");
+    CheckPgOutput(o);
     std::string table = pg_source.Relation(o.flow.project_key, o.def);
     std::string sql = TrimSql(c.sql);
     if (c.append) {
@@ -314,16 +321,79 @@ void CopyPgInput(const RecipeRunEnv& env, jobs::ActivityContext& ctx, engine::Du
   ctx.Log("Read " + std::to_string(enc.rows()) + " records of PostgreSQL dataset " + in.flow.id);
 }
 
+/// Writes the result of `c` (run on DuckDB) into the PostgreSQL table of output `o`: the
+/// rows go through a CSV file in the work directory and COPY ... FROM STDIN; the table is
+/// dropped and re-created (or appended to) in the same transaction as the copy. Returns the
+/// schema written.
+std::vector<engine::Column> WritePgOutput(const RecipeRunEnv& env, jobs::ActivityContext& ctx,
+                                          engine::DuckConnection& duck, const Io& o,
+                                          const engine::CompiledOutput& c, size_t index) {
+  PgDataSource& pg_source = env.services.pg_datasets();
+  std::string table = pg_source.Relation(o.flow.project_key, o.def);
+  std::vector<engine::Column> cols = c.columns;
+  if (cols.empty()) {  // SQL query recipe: the columns of the result
+    std::string desc = duck.QueryScalar(
+        "SELECT to_json(list({'name': column_name, 'type': column_type})) FROM (DESCRIBE " + c.sql +
+        ")");
+    for (const auto& d : Json::parse(desc.empty() ? "[]" : desc))
+      cols.push_back({d.value("name", ""), DuckFileSource::DssTypeOf(d.value("type", ""))});
+  }
+  if (cols.empty())
+    throw ApiError::BadRequest("Recipe output '" + o.flow.id + "' would have no column");
+  std::string aliases, typed = "SELECT ", ddl, names;
+  for (size_t i = 0; i < cols.size(); ++i) {
+    std::string a = "c" + std::to_string(i);
+    aliases += (i ? ", " : "") + a;
+    typed += (i ? ", CAST(_w." : "CAST(_w.") + a + " AS " +
+             DuckFileSource::DuckTypeOf(cols[i].type) + ")";
+    ddl += (i ? ", " : "") + engine::PgQuoteIdent(cols[i].name) + " " +
+           engine::PgTypeOfDssType(cols[i].type);
+    names += (i ? ", " : "") + engine::PgQuoteIdent(cols[i].name);
+  }
+  typed += " FROM (" + TrimSql(c.sql) + ") AS _w(" + aliases + ")";
+  fs::path file = fs::path(env.work_dir) / ("output_" + std::to_string(index) + ".csv");
+  duck.Execute("COPY (" + typed + ") TO " + QuoteSqlString(file.string()) +
+               " (FORMAT csv, HEADER false, QUOTE '\"', ESCAPE '\"')");
+  ctx.ThrowIfAborted();
+  std::unique_ptr<FILE, int (*)(FILE*)> f(fopen(file.c_str(), "rbe"), &fclose);
+  if (!f) throw ApiError::Internal("Cannot read " + file.string());
+  auto pg = pg_source.Connect(o.def);
+  jobs::ActivityContext::InterruptGuard cancel(ctx, [&pg] { pg->Cancel(); });
+  long long n = 0;
+  try {
+    pg->Execute("BEGIN");
+    if (c.append)
+      pg->Execute("CREATE TABLE IF NOT EXISTS " + table + " (" + ddl + ")");
+    else
+      pg->Execute("DROP TABLE IF EXISTS " + table + ";\nCREATE TABLE " + table + " (" + ddl + ")");
+    n = pg->CopyIn("COPY " + table + " (" + names + ") FROM STDIN (FORMAT csv)",
+                   [&f, &file](char* buf, size_t size) {
+                     size_t got = fread(buf, 1, size, f.get());
+                     if (got == 0 && ferror(f.get()))
+                       throw ApiError::Internal("Cannot read " + file.string());
+                     return got;
+                   });
+    pg->Execute("COMMIT");
+  } catch (const ApiError& e) {
+    ctx.Log(std::string("Writing ") + o.flow.id + " failed: " + e.what());
+    try {
+      pg->Execute("ROLLBACK");
+    } catch (...) {
+      // The connection is dropped right after: the server rolls back anyway.
+    }
+    throw;
+  }
+  ctx.Log("Wrote " + std::to_string(n) + " records to " + o.flow.id + " (PostgreSQL table " +
+          table + ")");
+  return cols;
+}
+
 void RunOnDuckDB(const RecipeRunEnv& env, jobs::ActivityContext& ctx, const std::vector<Io>& ins,
                  const std::vector<Io>& outs) {
   Services& svc = env.services;
   ctx.Log("Engine: DuckDB (local)");
   for (const auto& o : outs)
-    if (o.def.value("type", "") == "PostgreSQL")
-      throw ApiError::BadRequest(
-          "Output dataset '" + o.flow.id +
-          "' is a PostgreSQL dataset: dssd writes recipe outputs into PostgreSQL only "
-          "in-database, which needs every input on the output's connection");
+    if (o.def.value("type", "") == "PostgreSQL") CheckPgOutput(o);
   engine::SqlDialect dialect = engine::SqlDialect::DuckDB();
   engine::RecipeCompiler rc(dialect);
   engine::CompileRequest req;
@@ -368,9 +438,14 @@ void RunOnDuckDB(const RecipeRunEnv& env, jobs::ActivityContext& ctx, const std:
         if (v.is_string()) vals.push_back(v.get<std::string>());
     }
   auto compiled = CompileOutputs(env, rc, req, outs);
-  for (const auto& c : compiled) {
+  for (size_t i = 0; i < compiled.size(); ++i) {
+    const engine::CompiledOutput& c = compiled[i];
     ctx.ThrowIfAborted();
     const Io& o = OutputFor(outs, c.ref);
+    if (o.def.value("type", "") == "PostgreSQL") {
+      SyncSchema(svc, o.flow, WritePgOutput(env, ctx, *conn, o, c, i));
+      continue;
+    }
     // The writer casts to the output schema, so the schema is updated first; a failed write
     // puts the previous one back so that a failed activity changes nothing.
     Json before = c.columns.empty() ? Json() : SyncSchema(svc, o.flow, c.columns);

@@ -6,8 +6,9 @@
 //    connection: DROP + CREATE TABLE AS in one transaction, so no row passes through dssd and
 //    the outputs are replaced only when every statement succeeded;
 //  - otherwise on the embedded DuckDB: inputs are read through DatasetDataService (pinned
-//    versions of managed data; PostgreSQL inputs are first copied into a temporary table),
-//    and each output (a managed Filesystem dataset) is written as a new version.
+//    versions of managed data; PostgreSQL inputs are first copied into a temporary table);
+//    a managed Filesystem output is written as a new version, a PostgreSQL output (a table
+//    on any connection) is re-created and filled by COPY in one transaction.
 // As in DSS, a build updates each output's schema to what the recipe produces. A SQL error
 // fails the activity with the engine's message (and the job with it).
 
@@ -20,7 +21,7 @@ class VisualRecipeExecutor : public RecipeExecutor {
  public:
   /// Throws ApiError: kInvalidRecipe when the recipe does not compile, kSqlError (with the
   /// engine's message) when a query fails, kBadRequest when an input or output cannot be used
-  /// by the chosen engine (e.g. a PostgreSQL output whose inputs live elsewhere), kAborted.
+  /// (e.g. a partitioned PostgreSQL output, an Inline output), kAborted.
   void Execute(const RecipeRunEnv& env, jobs::ActivityContext& ctx) override;
 };
 

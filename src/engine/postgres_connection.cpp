@@ -2,7 +2,10 @@
 
 #include <libpq-fe.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <exception>
+#include <vector>
 
 #include "common/api_error.h"
 
@@ -136,6 +139,52 @@ void PgConnection::Execute(const std::string& sql) {
     return;
   }
   ThrowResultError(r, "Statement");
+}
+
+long long PgConnection::CopyIn(const std::string& copy_sql,
+                               const std::function<size_t(char*, size_t)>& read) {
+  PGresult* r = PQexec(conn_, copy_sql.c_str());
+  if (!r || PQresultStatus(r) != PGRES_COPY_IN) ThrowResultError(r, "COPY");
+  PQclear(r);
+  std::vector<char> buf(1 << 16);
+  std::exception_ptr failure;
+  std::string put_error;
+  for (;;) {
+    size_t n = 0;
+    try {
+      n = read(buf.data(), buf.size());
+    } catch (...) {
+      failure = std::current_exception();
+      break;
+    }
+    if (n == 0) break;
+    if (PQputCopyData(conn_, buf.data(), static_cast<int>(n)) != 1) {
+      put_error = PQerrorMessage(conn_);
+      break;
+    }
+  }
+  // Ending with an error message makes the server fail (and roll back) the COPY.
+  PQputCopyEnd(conn_, failure ? "aborted by the client" : nullptr);
+  PGresult* bad = nullptr;
+  long long rows = 0;
+  while (PGresult* res = PQgetResult(conn_)) {
+    if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+      const char* t = PQcmdTuples(res);
+      if (t && *t) rows = std::atoll(t);
+      PQclear(res);
+    } else if (!bad) {
+      bad = res;
+    } else {
+      PQclear(res);
+    }
+  }
+  if (failure) {
+    if (bad) PQclear(bad);
+    std::rethrow_exception(failure);
+  }
+  if (bad) ThrowResultError(bad, "COPY");
+  if (!put_error.empty()) ThrowResultError(nullptr, "COPY");
+  return rows;
 }
 
 std::vector<std::vector<std::optional<std::string>>> PgConnection::QueryAll(

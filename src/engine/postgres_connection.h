@@ -5,6 +5,7 @@
 // Every session is set to DateStyle ISO, TimeZone UTC and client_encoding UTF8 so that
 // values render identically whatever the server's defaults are.
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -71,6 +72,12 @@ class PgConnection {
   std::unique_ptr<PgRowStream> Stream(const std::string& sql,
                                       PgDateMode timestamp_mode = PgDateMode::kAsIs,
                                       PgDateMode date_mode = PgDateMode::kAsIs);
+
+  /// Runs `copy_sql` (a `COPY ... FROM STDIN` statement) and feeds it the bytes `read`
+  /// returns (0 = end of data), in chunks, without buffering them whole. Returns the number of
+  /// rows copied. Throws like Execute (the server's message for a malformed row); an exception
+  /// thrown by `read` aborts the copy and is rethrown.
+  long long CopyIn(const std::string& copy_sql, const std::function<size_t(char*, size_t)>& read);
 
   /// Asks the server to cancel the running statement. Thread-safe; a no-op when idle.
   void Cancel();

@@ -380,14 +380,43 @@ def test_pg_input_to_managed_output_runs_on_duckdb(admin, pg_sales):
     same_rows(rows_of(admin, project, "local_by_region"), [["EU", 15], ["US", 20], ["APAC", None]])
 
 
-def test_managed_input_to_pg_output_is_refused_clearly(admin, pg_sales):
+def test_managed_input_to_pg_output_runs_on_duckdb_and_copies(admin, pg_sales):
     project, conn = pg_sales
-    managed(admin, project, "local", SALES, SALES_ROWS)
-    pg_output(admin, project, conn, "pg_copy")
+    cols = [("id", "int"), ("s", "string"), ("t", "date"), ("b", "boolean"), ("x", "double")]
+    managed(admin, project, "local", cols,
+            '1\t""\t2020-01-31T12:00:00.000Z\ttrue\t1.5\n'
+            '2\t\t\t\t\n'
+            '3\t"quote ""x"", comma\ttab"\t1999-12-31T23:59:59.000Z\tfalse\t-2\n')
+    table = pg_output(admin, project, conn, "pg_copy")
     create_recipe(admin, project, "sync", ["local"], ["pg_copy"], "to_pg", {"createOutputDataset": False})
+    st = build_ok(admin, project, "pg_copy")
+    log = job_log(admin, project, st["id"])
+    assert "DuckDB" in log and "Wrote 3 records to pg_copy (PostgreSQL table" in log
+    assert schema_of(admin, project, "pg_copy") == cols
+    # NULL and the empty string stay distinct; timestamps keep their instant.
+    got = psql("SELECT id, replace(coalesce(s, '<null>'), E'\\t', '<TAB>'), to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), "
+               "b, x FROM public.%s ORDER BY id" % table)
+    assert got == [["1", "", "2020-01-31 12:00:00", "t", "1.5"],
+                   ["2", "<null>", "", "", ""],
+                   ["3", 'quote "x", comma<TAB>tab', "1999-12-31 23:59:59", "f", "-2"]]
+    # (PostgreSQL datasets render instants without milliseconds.)
+    same_rows([[r[0], r[1], r[2] and r[2].replace(".000Z", "Z"), r[3], r[4]]
+               for r in rows_of(admin, project, "pg_copy")],
+              [[1, "", "2020-01-31T12:00:00Z", True, 1.5], [2, None, None, None, None],
+               [3, 'quote "x", comma\ttab', "1999-12-31T23:59:59Z", False, -2]])
+    # A failing recipe leaves the table as it was.
+    admin.delete("/projects/%s/recipes/to_pg" % project)
+    create_recipe(admin, project, "sql_query", ["local"], ["pg_copy"], "to_pg_q", {"script": None})
+    set_payload(admin, project, "to_pg_q", "SELECT id, s FROM local WHERE")
     st = build(admin, project, "pg_copy")
     assert st["baseStatus"]["state"] == "FAILED"
-    assert "pg_copy" in st["baseStatus"]["unexpectedFailure"]["message"]
+    assert "syntax error" in st["baseStatus"]["unexpectedFailure"]["message"]
+    assert psql("SELECT count(*) FROM public.%s" % table) == [["3"]]
+    # A SQL query into PostgreSQL takes the schema of its result.
+    set_payload(admin, project, "to_pg_q", "SELECT id * 10 AS id10, upper(s) AS big FROM local WHERE id <> 2")
+    build_ok(admin, project, "pg_copy")
+    assert schema_of(admin, project, "pg_copy") == [("id10", "int"), ("big", "string")]
+    same_rows(rows_of(admin, project, "pg_copy"), [[10, ""], [30, 'QUOTE "X", COMMA\tTAB']])
 
 
 def test_pg_sql_script_writes_its_output(admin, pg_sales):
