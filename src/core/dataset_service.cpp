@@ -9,6 +9,7 @@
 #include "core/connection_service.h"
 #include "core/managed_data_store.h"
 #include "core/managed_folder_service.h"
+#include "core/metrics_service.h"
 #include "core/partitioning.h"
 #include "core/security_service.h"
 
@@ -675,6 +676,7 @@ void DatasetService::Rename(const auth::Principal& who, const std::string& proje
       if (changed) txn.Put(kKindRecipe, project, r.id, rec);
     }
     data_.Rename(txn, project, old_name, new_name);
+    MetricsService::ForgetDataset(txn, project, old_name, new_name);
     txn.AppendEvent("timeline", project,
                     Json{{"action", "RENAME"},
                          {"objectType", "DATASET"},
@@ -695,6 +697,7 @@ void DatasetService::Delete(const auth::Principal& who, const std::string& proje
                      "dataset does not exist: " + project + "." + name);
     def = *doc->data;
     txn.Delete(kKindDataset, project, name);
+    MetricsService::ForgetDataset(txn, project, name);
     txn.AppendEvent("timeline", project,
                     Json{{"action", "DELETE"},
                          {"objectType", "DATASET"},

@@ -396,6 +396,16 @@ Json MetricsService::Compute(const std::string& project, const std::string& data
   return {{"partition", part}, {"startTime", start}, {"endTime", end}, {"computed", out}};
 }
 
+void MetricsService::ForgetDataset(storage::Txn& txn, const std::string& project,
+                                   const std::string& name, const std::string& new_name) {
+  if (auto doc = txn.Get(kKindLast, project, name)) {
+    if (!new_name.empty()) txn.Put(kKindLast, project, new_name, *doc->data);
+    txn.Delete(kKindLast, project, name);
+  }
+  // History is an append-only event log: a marker ends the old dataset's history.
+  txn.AppendEvent(kKindHistory, project, {{"dataset", name}, {"reset", true}, {"time", NowMs()}});
+}
+
 Json MetricsService::Last(const std::string& project, const std::string& dataset,
                           const std::string& partition) {
   datasets_.Get(project, dataset);  // existence
@@ -445,7 +455,9 @@ Json MetricsService::History(const std::string& project, const std::string& data
   Json metric = {{"id", id}};
   for (auto& e : store_.ListEvents(kKindHistory, project, kHistoryScanLimit)) {
     const Json& d = e.data;
-    if (d.value("dataset", "") != dataset || d.value("metricId", "") != id) continue;
+    if (d.value("dataset", "") != dataset) continue;
+    if (d.value("reset", false)) break;  // older events belong to a deleted dataset
+    if (d.value("metricId", "") != id) continue;
     std::string p = d.value("partition", "");
     if (global ? (p != "NP" && p != "ALL") : p != partition) continue;
     metric = d.value("metric", metric);

@@ -31,6 +31,12 @@ class MetricsService {
   MetricsService(storage::MetadataStore& store, DatasetService& datasets, DatasetDataService& data,
                  PgDataSource& pg, engine::DuckEngine& engine);
 
+  /// Inside a dataset deletion (or rename, `new_name` non-empty) transaction: drops the last
+  /// values (or moves them to `new_name`) and ends the history of `name`, so that a dataset
+  /// created later under that name starts without metrics. Runs in `txn`.
+  static void ForgetDataset(storage::Txn& txn, const std::string& project, const std::string& name,
+                            const std::string& new_name = "");
+
   /// computeMetricsFromIds: computes `metric_ids` (non-empty) on `partition` ("" = "NP" for a
   /// non-partitioned dataset, "ALL" for a partitioned one), stores them (last values and
   /// history) and returns the report {partition, startTime, endTime, computed: [{metricId,

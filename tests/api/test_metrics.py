@@ -194,6 +194,20 @@ def test_history_grows(admin, project, sample):
     assert_error(e, 400, ILLEGAL_ARGUMENT)
 
 
+def test_metrics_follow_rename_and_end_with_delete(admin, project, sample):
+    compute_ids(admin, project, sample, ["records:COUNT_RECORDS"])
+    admin.post("/projects/%s/actions/renameDataset" % project, {"oldName": sample, "newName": "s2"})
+    assert only_value(last(admin, project, "s2")["records:COUNT_RECORDS"], "NP")[0] == "5"
+    admin.delete(ds_path(project, "s2"), params={"dropData": "true"})
+    # A new dataset under an old name starts without metrics or history.
+    for name in ("s", "s2"):
+        managed(admin, project, name, [("id", "int")])
+        assert last(admin, project, name) == {}
+        h = admin.get(ds_path(project, name, "/metrics/history/NP"),
+                      params={"metricLookup": "records:COUNT_RECORDS"})
+        assert h["values"] == []
+
+
 def check(label, metric_id, **bounds):
     c = {"type": "numericRange", "metricId": metric_id, "computeOnBuildMode": "NO",
          "meta": {"label": label, "name": label}}
