@@ -577,6 +577,27 @@ Json DatasetDataService::WriteFromSql(engine::DuckConnection& conn, const std::s
   return Json{{"version", v}, {"records", records}};
 }
 
+std::string DatasetDataService::ExternalDataSignature(const std::string& project,
+                                                      const std::string& name) {
+  auto doc = store_.Get(kKindDataset, project, name);
+  if (!doc) return "";
+  const Json& def = *doc->data;
+  if (!DuckFileSource::Handles(def) || IsManagedFs(def) || def.value("type", "") == "Inline")
+    return "";
+  std::string listing;
+  try {
+    for (const auto& f : files_.ExternalFiles(project, def)) {
+      std::error_code ec;
+      auto size = fs::file_size(f, ec);
+      auto mtime = fs::last_write_time(f, ec).time_since_epoch().count();
+      listing += f.string() + "|" + std::to_string(size) + "|" + std::to_string(mtime) + "\n";
+    }
+  } catch (const ApiError&) {
+    return "unreadable";
+  }
+  return Sha256Hex(listing).substr(0, 16);
+}
+
 DatasetRelation DatasetDataService::RelationFor(const std::string& project, const std::string& name,
                                                 const std::vector<std::string>& partitions) {
   Json def = datasets_.Get(project, name);
