@@ -211,6 +211,17 @@ std::string SchemaKey(const Json& cols) {
   return s;
 }
 
+// The compiler's view of input `ref` with schema columns `cols` (a table named after it).
+engine::Relation TableRelation(const engine::SqlDialect& dialect, const std::string& ref,
+                               const Json& cols) {
+  engine::Relation rel;
+  rel.is_table = true;
+  rel.sql = dialect.Ident(ref);
+  for (const auto& c : cols)
+    rel.columns.push_back({c.value("name", ""), c.value("type", "string")});
+  return rel;
+}
+
 Json ColumnsJson(const std::vector<engine::Column>& cols) {
   Json out = Json::array();
   for (const auto& c : cols) out.push_back({{"name", c.name}, {"type", c.type}});
@@ -258,12 +269,7 @@ std::vector<engine::CompiledOutput> RecipeService::CompileStored(
       *schemas_known = false;
       return {};
     }
-    engine::Relation rel;
-    rel.is_table = true;
-    rel.sql = dialect.Ident(ref);
-    for (const auto& c : cols)
-      rel.columns.push_back({c.value("name", ""), c.value("type", "string")});
-    req.inputs[ref] = rel;
+    req.inputs[ref] = TableRelation(dialect, ref, cols);
   }
   engine::RecipeCompiler rc(dialect);
   if (for_validation)
@@ -292,12 +298,7 @@ Json RecipeService::ExpectedColumns(storage::Txn& txn, const std::string& projec
       for (const auto& in : RoleRefs(recipe, "inputs")) {
         Json cols = ExpectedColumns(txn, project, in, depth + 1);
         if (!cols.is_array() || cols.empty()) return stored;
-        engine::Relation rel;
-        rel.is_table = true;
-        rel.sql = dialect.Ident(in);
-        for (const auto& c : cols)
-          rel.columns.push_back({c.value("name", ""), c.value("type", "string")});
-        req.inputs[in] = rel;
+        req.inputs[in] = TableRelation(dialect, in, cols);
       }
       engine::RecipeCompiler rc(dialect);
       for (const auto& p : rc.Probes(req)) req.probed[p.key] = {"v"};
