@@ -25,21 +25,6 @@ namespace {
 constexpr auto kSessionTtl = std::chrono::hours(2);
 constexpr size_t kMaxSessions = 20000;
 
-std::vector<std::pair<std::string, std::string>> SchemaOf(const Json& def) {
-  std::vector<std::pair<std::string, std::string>> out;
-  if (!def.contains("schema") || !def["schema"].is_object()) return out;
-  const Json& s = def["schema"];
-  if (!s.contains("columns") || !s["columns"].is_array()) return out;
-  for (const auto& c : s["columns"])
-    out.emplace_back(c.value("name", ""), c.value("type", "string"));
-  return out;
-}
-
-bool IsText(const std::string& t) {
-  return t == "string" || t == "array" || t == "map" || t == "object" || t == "geopoint" ||
-         t == "geometry";
-}
-
 bool IsManagedFs(const Json& def) {
   return def.value("managed", false) && def.value("type", "") == "Filesystem";
 }
@@ -126,7 +111,7 @@ OpenedRead DatasetDataService::OpenReadImpl(const std::string& project, const st
   if (!fmt)
     throw ApiError::BadRequest("Unsupported 'format' '" + r.format +
                                "': expected tsv-excel-noheader, tsv-excel-header, csv or json");
-  auto schema = SchemaOf(def);
+  auto schema = SchemaColumns(def);
   std::map<std::string, std::string> types;
   for (const auto& [n, t] : schema) types[n] = t;
   ReadSpec spec;
@@ -371,7 +356,7 @@ Json DatasetDataService::WriteTsvFile(const std::string& project, const std::str
                                       const WriteOptions& opts) {
   int64_t start = NowMs();
   Json def = datasets_.Get(project, name);
-  auto schema = SchemaOf(def);
+  auto schema = SchemaColumns(def);
   if (schema.empty())
     throw ApiError::BadRequest("Dataset '" + name + "' has no schema: set it before writing data");
   std::string mode = ToLower(opts.mode.empty() ? "overwrite" : opts.mode);
@@ -408,7 +393,7 @@ Json DatasetDataService::WriteTsvFile(const std::string& project, const std::str
   // 1. Shape and types, before anything is written.
   std::string bad_case;
   for (size_t i = 0; i < schema.size(); ++i) {
-    if (IsText(schema[i].second)) continue;
+    if (IsTextType(schema[i].second)) continue;
     std::string c = "c" + std::to_string(i);
     bad_case += " WHEN " + c + " IS NOT NULL AND TRIM(" + c + ") <> '' AND TRY_CAST(TRIM(" + c +
                 ") AS " + DuckFileSource::DuckTypeOf(schema[i].second) + ") IS NULL THEN " +
@@ -437,7 +422,7 @@ Json DatasetDataService::WriteTsvFile(const std::string& project, const std::str
   for (size_t i = 0; i < schema.size(); ++i) {
     std::string c = "c" + std::to_string(i);
     if (i) typed += ", ";
-    if (IsText(schema[i].second))
+    if (IsTextType(schema[i].second))
       typed += c;
     else
       typed += "CAST(NULLIF(TRIM(" + c + "), '') AS " +
@@ -512,7 +497,7 @@ Json DatasetDataService::WriteFromSql(engine::DuckConnection& conn, const std::s
   Json def = datasets_.Get(project, name);
   if (!IsManagedFs(def))
     throw ApiError::BadRequest("Dataset '" + name + "' is not a managed filesystem dataset");
-  auto schema = SchemaOf(def);
+  auto schema = SchemaColumns(def);
   if (opts.sync_schema || schema.empty()) {
     // DESCRIBE gives the query's columns; map them to DSS types and store the schema.
     std::string desc = conn.QueryScalar(
@@ -531,7 +516,7 @@ Json DatasetDataService::WriteFromSql(engine::DuckConnection& conn, const std::s
       txn.Put(kKindDataset, project, name, d);
       def = d;
     });
-    schema = SchemaOf(def);
+    schema = SchemaColumns(def);
   }
   Partitioning part = Partitioning::FromJson(def.value("partitioning", Json()));
   if (part.partitioned()) {
@@ -579,6 +564,27 @@ Json DatasetDataService::WriteFromSql(engine::DuckConnection& conn, const std::s
   return Json{{"version", v}, {"records", records}};
 }
 
+std::string DatasetDataService::ExternalDataSignature(const std::string& project,
+                                                      const std::string& name) {
+  auto doc = store_.Get(kKindDataset, project, name);
+  if (!doc) return "";
+  const Json& def = *doc->data;
+  if (!DuckFileSource::Handles(def) || IsManagedFs(def) || def.value("type", "") == "Inline")
+    return "";
+  std::string listing;
+  try {
+    for (const auto& f : files_.ExternalFiles(project, def)) {
+      std::error_code ec;
+      auto size = fs::file_size(f, ec);
+      auto mtime = fs::last_write_time(f, ec).time_since_epoch().count();
+      listing += f.string() + "|" + std::to_string(size) + "|" + std::to_string(mtime) + "\n";
+    }
+  } catch (const ApiError&) {
+    return "unreadable";
+  }
+  return Sha256Hex(listing).substr(0, 16);
+}
+
 DatasetRelation DatasetDataService::RelationFor(const std::string& project, const std::string& name,
                                                 const std::vector<std::string>& partitions) {
   Json def = datasets_.Get(project, name);
@@ -622,7 +628,7 @@ Json DatasetDataService::CopyTo(const auth::Principal& who, const std::string& p
   Json src = datasets_.Get(project, name);
   Json dst = datasets_.Get(tp, tn);
   if (tp == project && tn == name) throw ApiError::BadRequest("Cannot copy a dataset onto itself");
-  auto schema = SchemaOf(src);
+  auto schema = SchemaColumns(src);
   if (sync) {
     Json s = src.value("schema", Json{{"columns", Json::array()}});
     datasets_.SetSchema(

@@ -99,6 +99,10 @@ class DatasetDataService {
   Json WriteFromSql(engine::DuckConnection& conn, const std::string& project,
                     const std::string& name, const std::string& select_sql,
                     const WriteOptions& opts);
+  /// A short signature of the files of a non-managed file dataset (uploaded, folder,
+  /// connection path): paths, sizes and modification times. "" for other datasets (managed
+  /// data is versioned; SQL tables cannot be watched) or an unknown dataset. Thread-safe.
+  std::string ExternalDataSignature(const std::string& project, const std::string& name);
   /// For recipes: the pinned, typed relation of a DuckDB-readable dataset.
   DatasetRelation RelationFor(const std::string& project, const std::string& name,
                               const std::vector<std::string>& partitions);

@@ -29,7 +29,20 @@ class DuckStreamAdapter : public RowStream {
   DataSnapshot snapshot_;  // keeps the version pinned for the whole read
 };
 
-bool IsText(const std::string& t) {
+std::string Substitute(std::string s, const std::string& project) {
+  const std::string var = "${projectKey}";
+  for (size_t p; (p = s.find(var)) != std::string::npos;) s.replace(p, var.size(), project);
+  return s;
+}
+
+std::string CsvOpt(const Json& fp, const char* key, const std::string& def) {
+  if (fp.is_object() && fp.contains(key) && fp[key].is_string()) return fp[key].get<std::string>();
+  return def;
+}
+
+}  // namespace
+
+bool IsTextType(const std::string& t) {
   return t == "string" || t == "array" || t == "map" || t == "object" || t == "geopoint" ||
          t == "geometry" || t.empty();
 }
@@ -43,19 +56,6 @@ std::vector<std::pair<std::string, std::string>> SchemaColumns(const Json& def) 
     out.emplace_back(c.value("name", ""), c.value("type", "string"));
   return out;
 }
-
-std::string Substitute(std::string s, const std::string& project) {
-  const std::string var = "${projectKey}";
-  for (size_t p; (p = s.find(var)) != std::string::npos;) s.replace(p, var.size(), project);
-  return s;
-}
-
-std::string CsvOpt(const Json& fp, const char* key, const std::string& def) {
-  if (fp.is_object() && fp.contains(key) && fp[key].is_string()) return fp[key].get<std::string>();
-  return def;
-}
-
-}  // namespace
 
 std::string SqlStringList(const std::vector<fs::path>& files) {
   std::string s = "[";
@@ -266,7 +266,7 @@ DatasetRelation DuckFileSource::Relation(const std::string& project, const Json&
   for (size_t i = 0; i < cols.size(); ++i) {
     if (i) sql += ", ";
     std::string src = positional ? "c" + std::to_string(i) : QuoteSqlIdent(cols[i].first);
-    if (IsText(cols[i].second))
+    if (IsTextType(cols[i].second))
       sql += positional ? src : "CAST(" + src + " AS VARCHAR)";
     else if (positional)
       sql += "TRY_CAST(NULLIF(TRIM(" + src + "), '') AS " + DuckTypeOf(cols[i].second) + ")";

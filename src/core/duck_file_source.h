@@ -69,4 +69,10 @@ class DuckFileSource : public DataSource {
 /// The TSV-excel read_csv options used for bodies written to the data route.
 std::string SqlStringList(const std::vector<std::filesystem::path>& files);
 
+/// (name, DSS type) of the columns of a dataset definition's schema, in order (none when it
+/// has no schema). Thread-safe.
+std::vector<std::pair<std::string, std::string>> SchemaColumns(const Json& definition);
+/// Whether values of DSS type `t` are text on the wire (string and the JSON-ish types).
+bool IsTextType(const std::string& t);
+
 }  // namespace dss::core

@@ -94,8 +94,9 @@ FlowRef ParseFlowRef(storage::MetadataStore& store, const std::string& project,
 }
 
 FlowPlanner::FlowPlanner(storage::MetadataStore& store,
-                         std::function<bool(const std::string&)> runnable)
-    : store_(store), runnable_(std::move(runnable)) {}
+                         std::function<bool(const std::string&)> runnable,
+                         std::function<std::string(const FlowRef&)> data_signature)
+    : store_(store), runnable_(std::move(runnable)), data_signature_(std::move(data_signature)) {}
 
 int64_t FlowPlanner::DefinitionVersion(const FlowRef& ref) const {
   auto doc = store_.Get(KindOf(ref), ref.project_key, ref.id);
@@ -112,6 +113,10 @@ std::string FlowPlanner::Fingerprint(const FlowRef& ref) const {
   if (auto rec = store_.Get(kKindBuildRecord, ref.project_key, ref.id)) {
     // Outputs of non-versioned storage (SQL tables, folders) change when they are rebuilt.
     fp += ".b" + std::to_string(rec->version);
+  }
+  if (data_signature_) {
+    std::string sig = data_signature_(ref);
+    if (!sig.empty()) fp += ".f" + sig;
   }
   return fp;
 }

@@ -60,8 +60,11 @@ struct JobPlan {
 
 class FlowPlanner {
  public:
-  /// `runnable` says whether a recipe type has an executor.
-  FlowPlanner(storage::MetadataStore& store, std::function<bool(const std::string&)> runnable);
+  /// `runnable` says whether a recipe type has an executor. `data_signature` (optional) gives
+  /// a signature of data the store does not version (files of uploaded or connection-path
+  /// datasets; "" when none), so that a smart build sees them change.
+  FlowPlanner(storage::MetadataStore& store, std::function<bool(const std::string&)> runnable,
+              std::function<std::string(const FlowRef&)> data_signature = {});
 
   /// Plans a job of `project` from the job definition body. Throws ApiError: kBadRequest for
   /// a bad type, outputs missing/not an array, an output of an unsupported type or another
@@ -82,6 +85,7 @@ class FlowPlanner {
  private:
   storage::MetadataStore& store_;
   std::function<bool(const std::string&)> runnable_;
+  std::function<std::string(const FlowRef&)> data_signature_;
 };
 
 /// "PROJ.id": the key of a ref in build records.

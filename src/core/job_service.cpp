@@ -10,6 +10,7 @@
 #include "common/api_error.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "core/dataset_data_service.h"
 #include "core/security_service.h"
 #include "core/services.h"
 #include "core/settings_service.h"
@@ -175,8 +176,14 @@ struct JobService::Live {
 JobService::JobService(Services& services, std::shared_ptr<RecipeExecutorRegistry> executors)
     : svc_(services),
       executors_(std::move(executors)),
-      planner_(services.store(),
-               [reg = executors_](const std::string& type) { return reg->Find(type) != nullptr; }) {
+      planner_(
+          services.store(),
+          [reg = executors_](const std::string& type) { return reg->Find(type) != nullptr; },
+          [&services](const FlowRef& ref) {
+            return ref.type == "DATASET"
+                       ? services.dataset_data().ExternalDataSignature(ref.project_key, ref.id)
+                       : std::string();
+          }) {
   recovered_ = RecoverInterrupted();
   scheduler_ = std::make_unique<jobs::Scheduler>([this] { return MaxRunningActivities(); });
 }

@@ -1,5 +1,6 @@
 #include "core/recipe_service.h"
 
+#include <algorithm>
 #include <set>
 
 #include "common/api_error.h"
@@ -210,6 +211,17 @@ std::string SchemaKey(const Json& cols) {
   return s;
 }
 
+// The compiler's view of input `ref` with schema columns `cols` (a table named after it).
+engine::Relation TableRelation(const engine::SqlDialect& dialect, const std::string& ref,
+                               const Json& cols) {
+  engine::Relation rel;
+  rel.is_table = true;
+  rel.sql = dialect.Ident(ref);
+  for (const auto& c : cols)
+    rel.columns.push_back({c.value("name", ""), c.value("type", "string")});
+  return rel;
+}
+
 Json ColumnsJson(const std::vector<engine::Column>& cols) {
   Json out = Json::array();
   for (const auto& c : cols) out.push_back({{"name", c.name}, {"type", c.type}});
@@ -242,7 +254,7 @@ std::vector<Json> RecipeService::List(const std::string& project) const {
 
 std::vector<engine::CompiledOutput> RecipeService::CompileStored(
     storage::Txn& txn, const std::string& project, const Json& recipe, const std::string& payload,
-    bool for_validation, bool* schemas_known) const {
+    bool for_validation, bool* schemas_known, bool expected) const {
   engine::CompileRequest req;
   req.recipe = recipe;
   req.payload = payload;
@@ -250,23 +262,54 @@ std::vector<engine::CompiledOutput> RecipeService::CompileStored(
   auto dialect = engine::SqlDialect::DuckDB();
   for (const auto& ref : RoleRefs(recipe, "inputs")) {
     auto ds = FindDataset(txn, project, ref);
-    Json cols =
-        ds ? ds->value("schema", Json::object()).value("columns", Json::array()) : Json::array();
+    Json cols = !ds        ? Json::array()
+                : expected ? ExpectedColumns(txn, project, ref, 0)
+                           : ds->value("schema", Json::object()).value("columns", Json::array());
     if (!ds || !cols.is_array() || cols.empty()) {
       *schemas_known = false;
       return {};
     }
-    engine::Relation rel;
-    rel.is_table = true;
-    rel.sql = dialect.Ident(ref);
-    for (const auto& c : cols)
-      rel.columns.push_back({c.value("name", ""), c.value("type", "string")});
-    req.inputs[ref] = rel;
+    req.inputs[ref] = TableRelation(dialect, ref, cols);
   }
   engine::RecipeCompiler rc(dialect);
   if (for_validation)
     for (const auto& p : rc.Probes(req)) req.probed[p.key] = {"v"};
   return rc.Compile(req);
+}
+
+Json RecipeService::ExpectedColumns(storage::Txn& txn, const std::string& project,
+                                    const std::string& ref, int depth) const {
+  auto ds = FindDataset(txn, project, ref);
+  if (!ds) return Json::array();
+  Json stored = ds->value("schema", Json::object()).value("columns", Json::array());
+  constexpr int kMaxDepth = 32;  // the Flow is acyclic; this only bounds the work
+  if (depth >= kMaxDepth || ref.find('.') != std::string::npos) return stored;
+  for (const auto& r : txn.List(kRecipe, project)) {
+    const Json& recipe = *r.data;
+    auto outs = RoleRefs(recipe, "outputs");
+    if (std::find(outs.begin(), outs.end(), ref) == outs.end()) continue;
+    std::string type = recipe.value("type", "");
+    if (!engine::RecipeCompiler::IsCompilable(type) || type == "pivot") return stored;
+    try {
+      engine::CompileRequest req;
+      req.recipe = recipe;
+      req.payload = LoadPayload(txn, project, r.id);
+      auto dialect = engine::SqlDialect::DuckDB();
+      for (const auto& in : RoleRefs(recipe, "inputs")) {
+        Json cols = ExpectedColumns(txn, project, in, depth + 1);
+        if (!cols.is_array() || cols.empty()) return stored;
+        req.inputs[in] = TableRelation(dialect, in, cols);
+      }
+      engine::RecipeCompiler rc(dialect);
+      for (const auto& p : rc.Probes(req)) req.probed[p.key] = {"v"};
+      for (const auto& o : rc.Compile(req))
+        if (o.ref == ref && !o.columns.empty()) return ColumnsJson(o.columns);
+    } catch (const ApiError&) {
+      // The upstream recipe does not compile (yet): its build will say so.
+    }
+    return stored;
+  }
+  return stored;
 }
 
 Json RecipeService::Create(const auth::Principal& who, const std::string& project,
@@ -338,9 +381,7 @@ Json RecipeService::Create(const auth::Principal& who, const std::string& projec
     for (const auto& ref : inputs) {
       if (!ObjectExists(txn, project, ref))
         throw ApiError(ErrorCode::kDatasetNotFound, "Input dataset does not exist: " + ref);
-      auto ds = FindDataset(txn, project, ref);
-      in_schemas.push_back(ds ? ds->value("schema", Json::object()).value("columns", Json::array())
-                              : Json::array());
+      in_schemas.push_back(ExpectedColumns(txn, project, ref, 0));
     }
     if (!final_pass) to_create.clear();
     for (const auto& ref : outputs) {
@@ -483,7 +524,7 @@ Json RecipeService::Save(const auth::Principal& who, const std::string& project,
     FlowService::CheckRecipeFits(txn, project, name, recipe);
     if (engine::RecipeCompiler::IsCompilable(type)) {
       bool known = false;
-      CompileStored(txn, project, recipe, payload, true, &known);
+      CompileStored(txn, project, recipe, payload, true, &known, /*expected=*/true);
     }
     Json tag = {
         {"versionNumber", old.value("versionTag", Json::object()).value("versionNumber", 0) + 1},
@@ -640,7 +681,8 @@ Json RecipeService::SchemaUpdate(const std::string& project, const std::string& 
     Json r = LoadRecipe(txn, project, name);
     if (!engine::RecipeCompiler::IsCompilable(r.value("type", ""))) return;
     bool known = false;
-    auto outs = CompileStored(txn, project, r, LoadPayload(txn, project, name), false, &known);
+    auto outs = CompileStored(txn, project, r, LoadPayload(txn, project, name), false, &known,
+                              /*expected=*/true);
     if (!known)
       throw ApiError(
           ErrorCode::kInvalidRecipe,

@@ -74,11 +74,19 @@ class RecipeService {
   static void ValidateName(const std::string& name);
 
  private:
-  /// Compiles `recipe` + `payload` against the stored input schemas; returns the outputs, or
+  /// Compiles `recipe` + `payload` against the stored input schemas (with `expected`, the
+  /// schemas the inputs will have once built: see ExpectedColumns); returns the outputs, or
   /// throws. `for_validation` substitutes data-dependent parts (pivot values).
   std::vector<engine::CompiledOutput> CompileStored(storage::Txn& txn, const std::string& project,
                                                     const Json& recipe, const std::string& payload,
-                                                    bool for_validation, bool* schemas_known) const;
+                                                    bool for_validation, bool* schemas_known,
+                                                    bool expected = false) const;
+  /// The columns dataset `ref` will have once built: what the visual recipe producing it
+  /// computes from its own inputs' expected columns (recursively, `depth` bounds it), else
+  /// its stored schema. Stored schemas lag behind recipe edits until a build or schema-update,
+  /// and a downstream recipe must be checked against what it will actually read.
+  Json ExpectedColumns(storage::Txn& txn, const std::string& project, const std::string& ref,
+                       int depth) const;
 
   storage::MetadataStore& store_;
   DatasetService& datasets_;

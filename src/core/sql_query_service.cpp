@@ -77,8 +77,23 @@ engine::PgDateMode ReadMode(const Json& body, const char* field, const char* leg
                              "' must be AS_IS, AS_STRING or AS_DATE, got '" + m + "'");
 }
 
-/// Runs the post-queries (best effort after a failure) and closes the connection. Returns the
-/// first post-query error.
+/// Runs `post_queries` on `conn` until one fails; returns that failure.
+template <typename Connection>
+std::optional<ApiError> RunPostQueries(Connection& conn,
+                                       const std::vector<std::string>& post_queries) {
+  for (const auto& q : post_queries) {
+    try {
+      conn.Execute(q);
+    } catch (const ApiError& e) {
+      return ApiError(e.code(), "Post-query failed: " + std::string(e.what()),
+                      e.detailed_message());
+    }
+  }
+  return std::nullopt;
+}
+
+/// Runs the post-queries and releases the built-in engine's query, its database and pinned
+/// versions. Returns the first post-query error.
 std::optional<ApiError> CloseLocalQuery(std::unique_ptr<engine::DuckEngine>& sandbox,
                                         std::unique_ptr<engine::DuckRowStream>& rows,
                                         std::vector<DataSnapshot>& pins,
@@ -86,23 +101,15 @@ std::optional<ApiError> CloseLocalQuery(std::unique_ptr<engine::DuckEngine>& san
   std::optional<ApiError> err;
   auto conn = rows->Release();
   rows.reset();
-  if (conn) {
-    for (const auto& q : post_queries) {
-      try {
-        conn->Execute(q);
-      } catch (const ApiError& e) {
-        err =
-            ApiError(e.code(), "Post-query failed: " + std::string(e.what()), e.detailed_message());
-        break;
-      }
-    }
-  }
+  if (conn) err = RunPostQueries(*conn, post_queries);
   conn.reset();
   pins.clear();
   sandbox.reset();
   return err;
 }
 
+/// Runs the post-queries (when the connection still works) and closes the connection.
+/// Returns the first post-query error.
 std::optional<ApiError> CloseQuery(std::unique_ptr<engine::PgConnection>& conn,
                                    std::unique_ptr<engine::PgRowStream>& rows,
                                    const std::vector<std::string>& post_queries) {
@@ -111,17 +118,7 @@ std::optional<ApiError> CloseQuery(std::unique_ptr<engine::PgConnection>& conn,
     rows.reset();  // cancels and drains whatever was not read
   } catch (const std::exception&) {
   }
-  if (conn && conn->Ok()) {
-    for (const auto& q : post_queries) {
-      try {
-        conn->Execute(q);
-      } catch (const ApiError& e) {
-        err =
-            ApiError(e.code(), "Post-query failed: " + std::string(e.what()), e.detailed_message());
-        break;
-      }
-    }
-  }
+  if (conn && conn->Ok()) err = RunPostQueries(*conn, post_queries);
   conn.reset();
   return err;
 }

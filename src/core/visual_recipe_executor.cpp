@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include "common/api_error.h"
 #include "common/tabular_encoder.h"
@@ -196,6 +197,18 @@ void CheckPgOutput(const Io& o) {
                                "partitions of a SQL table");
 }
 
+/// The column definitions ("a" integer, ...) and the column list ("a", ...) of a PostgreSQL
+/// table holding `cols`.
+std::pair<std::string, std::string> PgColumns(const std::vector<engine::Column>& cols) {
+  std::string ddl, names;
+  for (size_t i = 0; i < cols.size(); ++i) {
+    ddl += (i ? ", " : "") + engine::PgQuoteIdent(cols[i].name) + " " +
+           engine::PgTypeOfDssType(cols[i].type);
+    names += (i ? ", " : "") + engine::PgQuoteIdent(cols[i].name);
+  }
+  return {ddl, names};
+}
+
 // ---------------------------------------------------------------------------------------
 // In-database on PostgreSQL
 
@@ -233,11 +246,17 @@ void RunInDatabase(const RecipeRunEnv& env, jobs::ActivityContext& ctx,
     CheckPgOutput(o);
     std::string table = pg_source.Relation(o.flow.project_key, o.def);
     std::string sql = TrimSql(c.sql);
-    if (c.append) {
-      script += "CREATE TABLE IF NOT EXISTS " + table + " AS SELECT * FROM (" + sql +
-                ") AS _s WITH NO DATA;\nINSERT INTO " + table + " " + sql + ";\n";
+    if (!c.append) script += "DROP TABLE IF EXISTS " + table + ";\n";
+    if (c.columns.empty()) {
+      // SQL query recipe: the table takes the columns of the result.
+      script += c.append ? "CREATE TABLE IF NOT EXISTS " + table + " AS SELECT * FROM (" + sql +
+                               ") AS _s WITH NO DATA;\nINSERT INTO " + table + " " + sql + ";\n"
+                         : "CREATE TABLE " + table + " AS " + sql + ";\n";
     } else {
-      script += "DROP TABLE IF EXISTS " + table + ";\nCREATE TABLE " + table + " AS " + sql + ";\n";
+      // Visual recipe: the table is made from the output schema, as DSS does.
+      auto [ddl, names] = PgColumns(c.columns);
+      script += std::string(c.append ? "CREATE TABLE IF NOT EXISTS " : "CREATE TABLE ") + table +
+                " (" + ddl + ");\nINSERT INTO " + table + " (" + names + ") " + sql + ";\n";
     }
     ctx.Log(std::string(c.append ? "Appending to " : "Writing ") + o.flow.id + " (" + table +
             ") in-database");
@@ -340,16 +359,14 @@ std::vector<engine::Column> WritePgOutput(const RecipeRunEnv& env, jobs::Activit
   }
   if (cols.empty())
     throw ApiError::BadRequest("Recipe output '" + o.flow.id + "' would have no column");
-  std::string aliases, typed = "SELECT ", ddl, names;
+  std::string aliases, typed = "SELECT ";
   for (size_t i = 0; i < cols.size(); ++i) {
     std::string a = "c" + std::to_string(i);
     aliases += (i ? ", " : "") + a;
     typed += (i ? ", CAST(_w." : "CAST(_w.") + a + " AS " +
              DuckFileSource::DuckTypeOf(cols[i].type) + ")";
-    ddl += (i ? ", " : "") + engine::PgQuoteIdent(cols[i].name) + " " +
-           engine::PgTypeOfDssType(cols[i].type);
-    names += (i ? ", " : "") + engine::PgQuoteIdent(cols[i].name);
   }
+  auto [ddl, names] = PgColumns(cols);
   typed += " FROM (" + TrimSql(c.sql) + ") AS _w(" + aliases + ")";
   fs::path file = fs::path(env.work_dir) / ("output_" + std::to_string(index) + ".csv");
   duck.Execute("COPY (" + typed + ") TO " + QuoteSqlString(file.string()) +

@@ -239,6 +239,39 @@ def test_partitioned_sync_builds_one_partition(admin, project):
     same_rows(rows_of(admin, project, "pdst"), [[1, 10.5], [3, 4.5]])
 
 
+def test_stack_window_topn_sampling(admin, sales):
+    managed(admin, sales, "more_sales", SALES, "5\tUS\t7\n")
+    admin.post("/projects/%s/recipes/" % sales, {
+        "recipePrototype": {"type": "vstack", "name": "stk", "projectKey": sales, "inputs": {},
+                            "outputs": {"main": {"items": [{"ref": "all_sales", "appendMode": False}]}}},
+        "creationSettings": dict(SINGLE_OUT, virtualInputs=["sales", "more_sales"])})
+    create_recipe(admin, sales, "window", ["all_sales"], ["ranked"], "win")
+    set_payload(admin, sales, "win", lambda p: p.update({
+        "windows": [{"partitioningColumns": ["region"], "enablePartitioning": True,
+                     "orders": [{"column": "id", "desc": False}], "enableOrdering": True}],
+        "rowNumber": True, "values": [{"column": "amount", "sum": True}]}))
+    create_recipe(admin, sales, "topn", ["ranked"], ["top2"], "tn")
+    set_payload(admin, sales, "tn", lambda p: p.update({
+        "orders": [{"column": "id", "desc": True}], "firstRows": 2, "keys": [], "retrievedColumns": ["id", "region"]}))
+    create_recipe(admin, sales, "sampling", ["all_sales"], ["us_only"], "smp")
+    set_payload(admin, sales, "smp", lambda p: p.update({
+        "filter": {"enabled": True, "uiData": {"mode": "&&", "conditions": [
+            {"input": "region", "operator": "== [string]", "string": "US"}]}},
+        "selection": {"samplingMethod": "FULL"}}))
+    st = build_ok(admin, sales, "top2", job_type="RECURSIVE_BUILD")
+    assert st["globalState"]["done"] == 3
+    same_rows(rows_of(admin, sales, "all_sales"),
+              [[1, "EU", 10.5], [2, "US", 20], [3, "EU", 4.5], [4, "APAC", None], [5, "US", 7]])
+    ranked = rows_of(admin, sales, "ranked")
+    cols = [c[0] for c in schema_of(admin, sales, "ranked")]
+    by_id = {r[cols.index("id")]: dict(zip(cols, r)) for r in ranked}
+    assert by_id[5]["row_number"] == 2 and by_id[2]["row_number"] == 1
+    assert by_id[5]["amount_sum"] == 27 and by_id[3]["amount_sum"] == 15
+    same_rows(rows_of(admin, sales, "top2"), [[5, "US"], [4, "APAC"]])
+    build_ok(admin, sales, "us_only")
+    same_rows(rows_of(admin, sales, "us_only"), [[2, "US", 20], [5, "US", 7]])
+
+
 def test_pivot_probes_values(admin, sales):
     r = create_recipe(admin, sales, "pivot", ["sales"], ["pivoted"], "pvt")
     set_payload(admin, sales, r, lambda p: p.update({
@@ -347,6 +380,10 @@ def test_pg_to_pg_grouping_runs_in_database(admin, pg_sales):
     assert schema_of(admin, project, "pg_by_region") == [("region", "string"), ("count", "bigint"),
                                                          ("amount_sum", "double")]
     same_rows(rows_of(admin, project, "pg_by_region"), [["EU", 2, 15], ["US", 1, 20], ["APAC", 1, None]])
+    # The table is made from the output schema.
+    assert psql("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '%s' "
+                "ORDER BY ordinal_position" % table) == [
+        ["region", "text"], ["count", "bigint"], ["amount_sum", "double precision"]]
     # Rebuilding replaces the table.
     build_ok(admin, project, "pg_by_region")
     assert psql("SELECT count(*) FROM public.%s" % table) == [["3"]]
