@@ -218,7 +218,9 @@ class DatasetWriter(object):
     def __init__(self, dataset):
         self.dataset = dataset
         self._columns = [c["name"] for c in dataset.read_schema()]
-        self._queue = queue.Queue(maxsize=64)
+        # At most ~2 MB (8 chunks of 256 KB) waits for the upload: memory stays flat however
+        # much the recipe writes.
+        self._queue = queue.Queue(maxsize=8)
         self._buf = io.StringIO()
         self._writer = csv.writer(self._buf, delimiter="\t", quotechar='"', doublequote=True,
                                   lineterminator="\n", quoting=csv.QUOTE_MINIMAL)

@@ -93,8 +93,12 @@ void CodeRecipeExecutor::Execute(const RecipeRunEnv& env, jobs::ActivityContext&
     jobs::ActivityContext::InterruptGuard kill_on_abort(ctx, [&child] { child.Kill(); });
     result = child.Wait([&ctx](std::string_view line, bool) { ctx.Log(line); });
   }
-  if (ctx.Aborted() || result.killed)
-    throw ApiError(ErrorCode::kAborted, "The " + language_ + " process was killed (job aborted)");
+  if (ctx.Aborted() || result.killed) {
+    // Said in the activity log too: the process output just stops there otherwise.
+    std::string msg = "The " + language_ + " process was killed (job aborted)";
+    ctx.Log(msg);
+    throw ApiError(ErrorCode::kAborted, msg);
+  }
   if (result.exit_code == 0) {
     ctx.Log("Process finished successfully");
     return;

@@ -74,6 +74,10 @@ def request(method, path, body=None, params=None, data=None, files=None, stream=
         data = json.dumps(body)
     resp = session().request(method, backend_url() + PREFIX + path, params=params, data=data,
                              files=files, stream=stream, headers=h)
+    if stream:
+        # urllib3 closes the raw stream at EOF by default, and io.TextIOWrapper / csv.reader
+        # then fail with "I/O operation on closed file" instead of seeing the end of the data.
+        resp.raw.auto_close = False
     return _raise_for(resp)
 
 

@@ -1,5 +1,6 @@
 """DSS schema types <-> pandas dtypes, and TSV (excel dialect) value casting."""
 import datetime
+import sys
 
 INT_TYPES = {"tinyint": "Int8", "smallint": "Int16", "int": "Int32", "bigint": "Int64"}
 FLOAT_TYPES = {"float": "float32", "double": "float64"}
@@ -41,9 +42,10 @@ def dss_type_of_dtype(dtype):
 
 
 def cast_value(dss_type, value):
-    """Casts one TSV cell like the official client (dataikuapi) does; None for nulls."""
-    if value is None:
-        return False if dss_type == "boolean" else None
+    """Casts one TSV cell to the Python value of its DSS type; an empty cell of a non-string
+    column is None (null), like the <NA> get_dataframe() gives for it."""
+    if value is None or (value == "" and dss_type != "string"):
+        return None
     if dss_type == "boolean":
         return value.lower() == "true"
     try:
@@ -65,24 +67,32 @@ def format_value(v):
     """One Python value as TSV text (before excel quoting)."""
     if v is None:
         return ""
+    if isinstance(v, str):
+        return v
     if isinstance(v, bool):
         return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
     if isinstance(v, float):
         if v != v:  # NaN
             return ""
         return repr(v)
     if isinstance(v, datetime.datetime):
+        if v != v:  # pandas.NaT is a datetime
+            return ""
         if v.tzinfo is not None:
             v = v.astimezone(datetime.timezone.utc).replace(tzinfo=None)
         return v.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
     if isinstance(v, datetime.date):
         return v.isoformat()
+    pd = sys.modules.get("pandas")  # only values from pandas need it: never import it here
+    if pd is None:
+        return str(v)
     try:
-        import pandas as pd
         if v is pd.NaT or (not isinstance(v, str) and pd.isna(v)):
             return ""
         if isinstance(v, pd.Timestamp):
             return format_value(v.to_pydatetime())
-    except (ImportError, TypeError, ValueError):
+    except (TypeError, ValueError):
         pass
     return str(v)

@@ -1,0 +1,210 @@
+"""Job lifecycle under abort and crash (semantics.md §7): POST .../jobs/{id}/abort stops a long
+Python recipe (its process is killed) or a long DuckDB query quickly, a job running when the
+server is SIGKILLed is FAILED after the restart; in every case the outputs keep their previous
+version and a new job builds."""
+import json
+import os
+import signal
+import textwrap
+import time
+
+import pytest
+
+from conftest import DssServer, unique
+from test_jobs_visual import TERMINAL, create_recipe, job_log, managed, rows_of, set_payload
+from test_python_recipes import build_ok, code_recipe, current_version, set_script
+
+JOB_DEF = {"type": "NON_RECURSIVE_FORCED_BUILD", "refreshHiveMetastore": False,
+           "autoUpdateSchemaBeforeEachRecipeRun": False}
+
+WRITE_TWO = """
+    import dataiku
+    with dataiku.Dataset("out").get_writer() as w:
+        w.write_tuple((1,))
+        w.write_tuple((2,))
+"""
+
+
+def long_script(pid_file, ignore_sigterm=False):
+    """Writes its pid, starts writing the output, then sleeps far longer than any test."""
+    return textwrap.dedent("""
+        import os, signal, time
+        import dataiku
+        if %r:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        with dataiku.Dataset("out").get_writer() as w:
+            for i in range(5000):
+                w.write_tuple((100 + i,))
+            with open(%r + ".tmp", "w") as f:
+                f.write(str(os.getpid()))
+            os.rename(%r + ".tmp", %r)
+            print("SLEEPING NOW", flush=True)
+            time.sleep(300)
+    """ % (ignore_sigterm, pid_file, pid_file, pid_file))
+
+
+def start_job(admin, project, output):
+    d = dict(JOB_DEF, outputs=[{"type": None, "id": output, "projectKey": None, "partition": None}])
+    return admin.post("/projects/%s/jobs/" % project, d)["id"]
+
+
+def status(admin, project, job_id):
+    return admin.get("/projects/%s/jobs/%s/" % (project, job_id))
+
+
+def wait_for(pred, timeout, what):
+    deadline = time.time() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        assert time.time() < deadline, "timed out waiting for " + what
+        time.sleep(0.05)
+
+
+def wait_terminal(admin, project, job_id, timeout):
+    return wait_for(lambda: (lambda st: st if st["baseStatus"]["state"] in TERMINAL else None)(
+        status(admin, project, job_id)), timeout, "job %s to end" % job_id)
+
+
+def read_pid(path):
+    try:
+        with open(path) as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return None
+
+
+def process_gone(pid):
+    """True when `pid` no longer runs (exited and reaped, or a zombie)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split(") ", 1)[1].startswith("Z")
+    except OSError:
+        return True
+
+
+def running_activity(admin, project, job_id):
+    st = status(admin, project, job_id)
+    acts = st.get("activities") or {}
+    for a in (acts.values() if isinstance(acts, dict) else acts):
+        if a.get("state") == "RUNNING":
+            return a
+    return None
+
+
+@pytest.fixture
+def pyout(admin, project):
+    managed(admin, project, "src", [("x", "int")], "1\n")
+    managed(admin, project, "out", [("v", "int")])
+    code_recipe(admin, project, "longpy", ["src"], ["out"], WRITE_TWO)
+    build_ok(admin, project, "out")
+    return project
+
+
+@pytest.mark.parametrize("ignore_sigterm", [False, True])
+def test_abort_kills_the_python_process(admin, pyout, tmp_path, ignore_sigterm):
+    project = pyout
+    before = current_version(admin, project, "out")
+    pid_file = str(tmp_path / "pid")
+    set_script(admin, project, "longpy", long_script(pid_file, ignore_sigterm))
+    job = start_job(admin, project, "out")
+    pid = wait_for(lambda: read_pid(pid_file), 20, "the recipe to start")
+    assert not process_gone(pid)
+    act = wait_for(lambda: running_activity(admin, project, job), 5, "a running activity")
+    assert status(admin, project, job)["baseStatus"]["state"] == "RUNNING"
+
+    t0 = time.time()
+    r = admin.post("/projects/%s/jobs/%s/abort" % (project, job), {})
+    assert r.get("aborted") is True, r
+    st = wait_terminal(admin, project, job, 10)
+    # SIGTERM ends a cooperative process at once; one ignoring it is SIGKILLed after 2 s.
+    assert time.time() - t0 < (5 if ignore_sigterm else 3), time.time() - t0
+    assert st["baseStatus"]["state"] == "ABORTED", st["baseStatus"]
+    assert st["activities"][act["activityId"]]["state"] == "ABORTED"
+    assert st["globalState"]["aborted"] == 1
+    wait_for(lambda: process_gone(pid), 3, "the python process to die")
+    log = admin.raw("GET", "/projects/%s/jobs/%s/log" % (project, job),
+                    params={"activity": act["activityId"]}).text
+    assert "SLEEPING NOW" in log and "aborted" in log.lower(), log
+    # The interrupted write left no trace.
+    assert current_version(admin, project, "out") == before
+    assert rows_of(admin, project, "out") == [[1], [2]]
+    # Aborting again is harmless; a new job builds.
+    again = admin.post("/projects/%s/jobs/%s/abort" % (project, job), {})
+    assert again.get("aborted") is False
+    set_script(admin, project, "longpy", WRITE_TWO.replace("(2,)", "(3,)"))
+    build_ok(admin, project, "out")
+    assert rows_of(admin, project, "out") == [[1], [3]]
+
+
+def test_abort_long_duckdb_query(admin, project):
+    managed(admin, project, "nums", [("x", "int")], "1\n2\n3\n")
+    managed(admin, project, "q", None)
+    create_recipe(admin, project, "sql_query", ["nums"], ["q"], "sq", {})
+    set_payload(admin, project, "sq", "SELECT x FROM nums")
+    build_ok(admin, project, "q")
+    before = current_version(admin, project, "q")
+    # About 10^10 joined rows: minutes of work for DuckDB.
+    set_payload(admin, project, "sq",
+                "SELECT count(*) AS x FROM nums, range(100000) a, range(100000) b "
+                "WHERE (a.range * b.range + nums.x) % 7 = 3")
+    job = start_job(admin, project, "q")
+    act = wait_for(lambda: running_activity(admin, project, job), 10, "a running activity")
+    time.sleep(0.5)  # let the query get going
+    assert status(admin, project, job)["baseStatus"]["state"] == "RUNNING"
+    t0 = time.time()
+    admin.post("/projects/%s/jobs/%s/abort" % (project, job), {})
+    st = wait_terminal(admin, project, job, 10)
+    assert time.time() - t0 < 3, time.time() - t0
+    assert st["baseStatus"]["state"] == "ABORTED", st["baseStatus"]
+    assert st["activities"][act["activityId"]]["state"] == "ABORTED"
+    assert current_version(admin, project, "q") == before
+    assert rows_of(admin, project, "q") == [[1], [2], [3]]
+    set_payload(admin, project, "sq", "SELECT x * 10 AS x FROM nums")
+    build_ok(admin, project, "q")
+    assert rows_of(admin, project, "q") == [[10], [20], [30]]
+
+
+def test_sigkill_during_a_job_then_restart(tmp_path):
+    s = DssServer().start()
+    try:
+        c = s.client()
+        project = unique("CRASH")
+        c.post("/projects/", {"projectKey": project, "name": project})
+        managed(c, project, "src", [("x", "int")], "1\n")
+        managed(c, project, "out", [("v", "int")])
+        code_recipe(c, project, "longpy", ["src"], ["out"], WRITE_TWO)
+        build_ok(c, project, "out")
+        before = current_version(c, project, "out")
+        pid_file = str(tmp_path / "pid")
+        set_script(c, project, "longpy", long_script(pid_file))
+        job = start_job(c, project, "out")
+        pid = wait_for(lambda: read_pid(pid_file), 20, "the recipe to start")
+        act = wait_for(lambda: running_activity(c, project, job), 5, "a running activity")
+
+        s.stop(sig=signal.SIGKILL)
+        # The recipe does not outlive the server.
+        wait_for(lambda: process_gone(pid), 5, "the python process to die with the server")
+        s.start()
+        c = s.client()
+
+        st = status(c, project, job)
+        assert st["baseStatus"]["state"] == "FAILED", st["baseStatus"]
+        failure = st["baseStatus"]["unexpectedFailure"]
+        assert "restarted" in failure["message"] and "interrupted" in failure["message"], failure
+        assert st["activities"][act["activityId"]]["state"] == "FAILED"
+        assert any(j["def"]["id"] == job and j["state"] == "FAILED"
+                   for j in c.get("/projects/%s/jobs/" % project))
+        assert "interrupted" in job_log(c, project, job)
+        # Outputs intact: the version being written when the server died was never committed.
+        assert current_version(c, project, "out") == before
+        assert rows_of(c, project, "out") == [[1], [2]]
+        # A new job builds.
+        set_script(c, project, "longpy", WRITE_TWO.replace("(1,)", "(7,)"))
+        st = build_ok(c, project, "out")
+        assert rows_of(c, project, "out") == [[7], [2]]
+        assert current_version(c, project, "out") > before
+        assert json.dumps(st["baseStatus"]).count("unexpectedFailure") == 0
+    finally:
+        s.cleanup()
