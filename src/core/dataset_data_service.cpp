@@ -548,8 +548,10 @@ Json DatasetDataService::WriteFromSql(engine::DuckConnection& conn, const std::s
       draft->PartitionDir(opts.partition) / (std::string(part_name) + FileExtension(def));
   std::string n;
   try {
-    n = conn.QueryScalar("COPY (" + typed + ") TO " + QuoteSqlString(out.string()) + " " +
-                         CopyOptions(def));
+    std::string stmt =
+        "COPY (" + typed + ") TO " + QuoteSqlString(out.string()) + " " + CopyOptions(def);
+    if (opts.on_statement) opts.on_statement(stmt);
+    n = conn.QueryScalar(stmt);
   } catch (...) {
     managed_.RecordBuild(project, name, start, NowMs(), false);
     throw;

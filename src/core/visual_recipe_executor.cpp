@@ -470,6 +470,7 @@ void RunOnDuckDB(const RecipeRunEnv& env, jobs::ActivityContext& ctx, const std:
     opts.mode = c.append ? "append" : "overwrite";
     opts.partition = env.run.partition == "NP" ? "" : env.run.partition;
     opts.sync_schema = c.columns.empty();  // SQL query recipe: the schema of the result
+    opts.on_statement = [&ctx](const std::string& stmt) { ctx.Log("SQL: " + stmt); };
     Json r;
     try {
       r = svc.dataset_data().WriteFromSql(*conn, o.flow.project_key, o.flow.id, c.sql, opts);
