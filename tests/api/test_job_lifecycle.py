@@ -11,6 +11,7 @@ import time
 import pytest
 
 from conftest import DssServer, unique
+from pg_support import create_pg_connection, psql, require_pg
 from test_jobs_visual import TERMINAL, create_recipe, job_log, managed, rows_of, set_payload
 from test_python_recipes import build_ok, code_recipe, current_version, set_script
 
@@ -164,6 +165,37 @@ def test_abort_long_duckdb_query(admin, project):
     set_payload(admin, project, "sq", "SELECT x * 10 AS x FROM nums")
     build_ok(admin, project, "q")
     assert rows_of(admin, project, "q") == [[10], [20], [30]]
+
+
+def test_abort_long_in_database_postgresql_query(admin, project):
+    pg = require_pg()
+    conn = create_pg_connection(admin, unique("pgabort"), pg)
+    src, dst = unique("absrc").lower(), unique("abdst").lower()
+    psql("CREATE TABLE %s (x integer); INSERT INTO %s VALUES (1), (2);" % (src, src))
+    for name, table in (("pin", src), ("pout", dst)):
+        admin.post("/projects/%s/datasets/" % project,
+                   {"name": name, "projectKey": project, "type": "PostgreSQL",
+                    "params": {"connection": conn, "mode": "table", "schema": "public", "table": table}})
+    admin.put("/projects/%s/datasets/pin/schema" % project, {"columns": [{"name": "x", "type": "int"}]})
+    create_recipe(admin, project, "sql_query", ["pin"], ["pout"], "pgsq", {"script": None})
+    set_payload(admin, project, "pgsq", "SELECT x FROM public.%s" % src)
+    build_ok(admin, project, "pout")
+    set_payload(admin, project, "pgsq", "SELECT x FROM public.%s, pg_sleep(120)" % src)
+    job = start_job(admin, project, "pout")
+    act = wait_for(lambda: running_activity(admin, project, job), 10, "a running activity")
+    wait_for(lambda: psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%%pg_sleep(120)%%' "
+                          "AND pid <> pg_backend_pid()")[0][0] != "0", 10, "the query to run")
+    t0 = time.time()
+    admin.post("/projects/%s/jobs/%s/abort" % (project, job), {})
+    st = wait_terminal(admin, project, job, 10)
+    assert time.time() - t0 < 3, time.time() - t0
+    assert st["baseStatus"]["state"] == "ABORTED", st["baseStatus"]
+    assert st["activities"][act["activityId"]]["state"] == "ABORTED"
+    # The statement was cancelled in the server, and the previous table is intact.
+    wait_for(lambda: psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%%pg_sleep(120)%%' "
+                          "AND state = 'active' AND pid <> pg_backend_pid()")[0][0] == "0", 5,
+             "PostgreSQL to stop the query")
+    assert psql("SELECT x FROM public.%s ORDER BY x" % dst) == [["1"], ["2"]]
 
 
 def test_sigkill_during_a_job_then_restart(tmp_path):
