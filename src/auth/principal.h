@@ -23,6 +23,9 @@ struct Principal {
   std::map<std::string, ProjectPerms> project_grants;
   /// For project keys: the only project the key may touch.
   std::string project_scope;
+  /// For job tickets: the staging token under which managed writes wait for the activity's
+  /// success before becoming current ("" = writes are published at once).
+  std::string staging;
 
   bool IsAdmin() const { return (global & kGlobalAdmin) != 0; }
   /// The identifier DSS reports as authIdentifier: login for users, key id otherwise.

@@ -52,7 +52,7 @@ void CodeRecipeExecutor::Execute(const RecipeRunEnv& env, jobs::ActivityContext&
       std::filesystem::path(env.work_dir) / (python ? "recipe.py" : "recipe.sh");
   storage::WriteFileAtomic(script, env.run.payload);
 
-  std::string ticket = env.services.security().IssueTicket(env.login, env.project_key);
+  std::string ticket = env.services.security().IssueTicket(env.login, env.project_key, env.staging);
   TicketGuard revoke(env.services.security(), ticket);
 
   engine::ProcessSpec spec;

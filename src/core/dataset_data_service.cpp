@@ -347,8 +347,10 @@ Json DatasetDataService::WriteRows(const auth::Principal& who, const std::string
     throw;
   }
   ::close(fd);
-  (void)who;
-  return WriteTsvFile(project, name, tmp.path, *fmt, opts);
+  WriteOptions o = opts;
+  // Writes from a job's recipe wait for the activity's success (ManagedDataStore staging).
+  o.staging = who.staging;
+  return WriteTsvFile(project, name, tmp.path, *fmt, o);
 }
 
 Json DatasetDataService::WriteTsvFile(const std::string& project, const std::string& name,
@@ -454,7 +456,7 @@ Json DatasetDataService::WriteTsvFile(const std::string& project, const std::str
     return Json{{"records", parsed.size()}};
   }
 
-  DataSnapshot base = managed_.Current(project, name);
+  DataSnapshot base = managed_.Current(project, name, opts.staging);
   auto draft = managed_.Begin(project, name);
   int next = 0;
   if (mode == "append")
@@ -485,7 +487,7 @@ Json DatasetDataService::WriteTsvFile(const std::string& project, const std::str
     else if (prev >= 0 || base.version == 0)
       info["records"] = std::max<int64_t>(prev, 0) + records;
   }
-  int64_t v = draft->Commit(info);
+  int64_t v = draft->Commit(info, opts.staging);
   managed_.RecordBuild(project, name, start, NowMs(), true);
   return Json{{"version", v}, {"records", records}};
 }

@@ -49,6 +49,7 @@ struct WriteOptions {
   std::string mode = "overwrite";  // overwrite | append
   std::string partition;           // target partition id; required for partitioned datasets
   bool sync_schema = false;        // WriteFromSql: set the schema from the query's columns
+  std::string staging;             // managed writes: stage under this token instead of publishing
   // WriteFromSql: called with the exact statement (COPY ... TO ...) just before it runs.
   std::function<void(const std::string&)> on_statement;
 };

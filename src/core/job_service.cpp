@@ -11,6 +11,8 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "core/dataset_data_service.h"
+#include "core/dataset_service.h"
+#include "core/managed_data_store.h"
 #include "core/security_service.h"
 #include "core/services.h"
 #include "core/settings_service.h"
@@ -147,14 +149,67 @@ class RecipeActivity : public jobs::Activity {
     std::error_code ec;
     fs::create_directories(work_dir_, ec);
     if (ec) throw ApiError::Internal("Cannot create " + work_dir_.string() + ": " + ec.message());
-    RecipeRunEnv env{run_, project_, job_id_, login_, backend_url_, work_dir_.string(), svc_};
-    executor_.Execute(env, ctx);
-    ctx.ThrowIfAborted();
+    // Writes the recipe makes through the API (Python, shell) are staged under this token
+    // and published only when the activity succeeds.
+    std::string staging = job_id_ + "/" + run_.recipe_name + "/" + run_.partition;
+    RecipeRunEnv env{run_,         project_,           job_id_, login_,
+                     backend_url_, work_dir_.string(), svc_,    staging};
+    auto schemas = OutputSchemas();
+    try {
+      executor_.Execute(env, ctx);
+      ctx.ThrowIfAborted();
+    } catch (...) {
+      // A failed activity keeps its outputs' previous versions; their schemas too (a Python
+      // recipe may have set one through write_with_schema before failing).
+      for (const auto& o : run_.outputs)
+        if (o.type == "DATASET") svc_.managed_data().DiscardStaged(o.project_key, o.id, staging);
+      RestoreOutputSchemas(schemas, ctx);
+      throw;
+    }
+    for (const auto& o : run_.outputs)
+      if (o.type == "DATASET") svc_.managed_data().PublishStaged(o.project_key, o.id, staging);
     planner_.RecordBuild(run_, inputs, job_id_);
     ctx.Log("Recipe " + run_.recipe_name + " done");
   }
 
  private:
+  /// The schema of each dataset output (null when it has none).
+  std::map<std::string, Json> OutputSchemas() const {
+    std::map<std::string, Json> out;
+    for (const auto& o : run_.outputs) {
+      if (o.type != "DATASET") continue;
+      auto doc = svc_.store().Get(kKindDataset, o.project_key, o.id);
+      if (doc) out[FlowRefKey(o)] = doc->data->value("schema", Json());
+    }
+    return out;
+  }
+
+  void RestoreOutputSchemas(const std::map<std::string, Json>& before,
+                            jobs::ActivityContext& ctx) const {
+    for (const auto& o : run_.outputs) {
+      auto it = before.find(FlowRefKey(o));
+      if (it == before.end()) continue;
+      try {
+        bool restored = false;
+        svc_.store().Transact([&](storage::Txn& txn) {
+          auto doc = txn.Get(kKindDataset, o.project_key, o.id);
+          if (!doc || doc->data->value("schema", Json()) == it->second) return;
+          Json d = *doc->data;
+          if (it->second.is_null())
+            d.erase("schema");
+          else
+            d["schema"] = it->second;
+          txn.Put(kKindDataset, o.project_key, o.id, d);
+          restored = true;
+        });
+        if (restored) ctx.Log("Schema of '" + o.id + "' put back as it was before the recipe ran");
+      } catch (const std::exception& e) {
+        // The recipe's own error is what the user needs; this one only goes to the log.
+        ctx.Log("Could not put back the schema of '" + o.id + "': " + e.what());
+      }
+    }
+  }
+
   Services& svc_;
   const FlowPlanner& planner_;
   RecipeExecutor& executor_;

@@ -152,9 +152,9 @@ int VersionDraft::CarryOver(const DataSnapshot& base, const std::set<std::string
   return next;
 }
 
-int64_t VersionDraft::Commit(const Json& info) {
+int64_t VersionDraft::Commit(const Json& info, const std::string& staging) {
   if (finished_) throw ApiError::Internal("Version draft already finished");
-  int64_t v = store_.CommitDraft(project_, name_, version_, dir_, info);
+  int64_t v = store_.CommitDraft(project_, name_, version_, dir_, info, staging);
   finished_ = true;
   return v;
 }
@@ -206,11 +206,14 @@ int ManagedDataStore::VersionsToKeep() const {
   return 3;
 }
 
-DataSnapshot ManagedDataStore::Current(const std::string& project, const std::string& name) {
+DataSnapshot ManagedDataStore::Current(const std::string& project, const std::string& name,
+                                       const std::string& staging) {
   std::lock_guard<std::mutex> lock(mu_);
   Json st = State(project, name);
   DataSnapshot s;
   s.version = st.value("currentVersion", static_cast<int64_t>(0));
+  if (!staging.empty() && st.contains("staged") && st["staged"].contains(staging))
+    s.version = st["staged"][staging].value("version", s.version);
   if (s.version == 0) return s;
   s.dir = DatasetDir(project, name) / VersionDirName(s.version);
   std::string key = Key(project, name, s.version);
@@ -261,8 +264,26 @@ void ManagedDataStore::ReleaseDraft(const std::string& project, const std::strin
   drafts_.erase(Key(project, name, version));
 }
 
+namespace {
+// Adds `entry` to the kept versions of state `st`, makes it current and prunes to `keep`.
+void MakeCurrent(Json& st, const Json& entry, int keep) {
+  int64_t version = entry.value("version", int64_t{0});
+  Json versions = Json::array();
+  for (const auto& v : st["versions"])
+    if (v.value("version", int64_t{0}) != version) versions.push_back(v);
+  versions.push_back(entry);
+  std::sort(versions.begin(), versions.end(), [](const Json& a, const Json& b) {
+    return a.value("version", int64_t{0}) < b.value("version", int64_t{0});
+  });
+  while (static_cast<int>(versions.size()) > keep) versions.erase(versions.begin());
+  st["versions"] = versions;
+  st["currentVersion"] = version;
+}
+}  // namespace
+
 int64_t ManagedDataStore::CommitDraft(const std::string& project, const std::string& name,
-                                      int64_t version, const fs::path& dir, const Json& info) {
+                                      int64_t version, const fs::path& dir, const Json& info,
+                                      const std::string& staging) {
   try {
     SyncTree(dir);
     int keep = VersionsToKeep();
@@ -272,16 +293,10 @@ int64_t ManagedDataStore::CommitDraft(const std::string& project, const std::str
       Json entry = {{"version", version}, {"createdOn", NowMs()}};
       if (info.is_object())
         for (auto it = info.begin(); it != info.end(); ++it) entry[it.key()] = it.value();
-      Json versions = Json::array();
-      for (const auto& v : st["versions"])
-        if (v.value("version", int64_t{0}) != version) versions.push_back(v);
-      versions.push_back(entry);
-      std::sort(versions.begin(), versions.end(), [](const Json& a, const Json& b) {
-        return a.value("version", int64_t{0}) < b.value("version", int64_t{0});
-      });
-      while (static_cast<int>(versions.size()) > keep) versions.erase(versions.begin());
-      st["versions"] = versions;
-      st["currentVersion"] = version;
+      if (staging.empty())
+        MakeCurrent(st, entry, keep);
+      else
+        st["staged"][staging] = entry;  // replaces (and so releases) an earlier staged write
       txn.Put(kKindDatasetState, project, name, st);
     });
   } catch (...) {
@@ -293,6 +308,35 @@ int64_t ManagedDataStore::CommitDraft(const std::string& project, const std::str
   ReleaseDraft(project, name, version);
   Collect(project, name);
   return version;
+}
+
+void ManagedDataStore::PublishStaged(const std::string& project, const std::string& name,
+                                     const std::string& token) {
+  int keep = VersionsToKeep();
+  store_.Transact([&](storage::Txn& txn) {
+    auto doc = txn.Get(kKindDatasetState, project, name);
+    if (!doc || !doc->data->contains("staged") || !(*doc->data)["staged"].contains(token)) return;
+    Json st = *doc->data;
+    Json entry = st["staged"][token];
+    st["staged"].erase(token);
+    if (st["staged"].empty()) st.erase("staged");
+    MakeCurrent(st, entry, keep);
+    txn.Put(kKindDatasetState, project, name, st);
+  });
+  Collect(project, name);
+}
+
+void ManagedDataStore::DiscardStaged(const std::string& project, const std::string& name,
+                                     const std::string& token) {
+  store_.Transact([&](storage::Txn& txn) {
+    auto doc = txn.Get(kKindDatasetState, project, name);
+    if (!doc || !doc->data->contains("staged") || !(*doc->data)["staged"].contains(token)) return;
+    Json st = *doc->data;
+    st["staged"].erase(token);
+    if (st["staged"].empty()) st.erase("staged");
+    txn.Put(kKindDatasetState, project, name, st);
+  });
+  Collect(project, name);
 }
 
 Json ManagedDataStore::Rollback(const std::string& project, const std::string& name,
@@ -354,6 +398,9 @@ void ManagedDataStore::Collect(const std::string& project, const std::string& na
     std::set<int64_t> kept;
     for (const auto& v : st["versions"]) kept.insert(v.value("version", int64_t{0}));
     kept.insert(st.value("currentVersion", int64_t{0}));
+    const Json staged = st.value("staged", Json::object());
+    for (const auto& [token, entry] : staged.items())
+      kept.insert(entry.value("version", int64_t{0}));
     std::error_code ec;
     for (auto it = fs::directory_iterator(ds, ec); !ec && it != fs::end(it); it.increment(ec)) {
       int64_t v = VersionOfDirName(it->path().filename().string());
@@ -383,6 +430,18 @@ int ManagedDataStore::SweepOrphans() {
       if (!d->is_directory()) continue;
       std::string project = p->path().filename().string(), name = d->path().filename().string();
       Json st = State(project, name);
+      if (st.contains("staged")) {
+        // Writes staged by job activities a crash interrupted: their jobs are FAILED.
+        store_.Transact([&](storage::Txn& txn) {
+          auto doc = txn.Get(kKindDatasetState, project, name);
+          if (!doc) return;
+          Json s = *doc->data;
+          s.erase("staged");
+          txn.Put(kKindDatasetState, project, name, s);
+        });
+        st.erase("staged");
+        log::Info("discarded writes staged by interrupted jobs", project + "." + name);
+      }
       std::set<int64_t> kept;
       for (const auto& v : st["versions"]) kept.insert(v.value("version", int64_t{0}));
       kept.insert(st.value("currentVersion", int64_t{0}));

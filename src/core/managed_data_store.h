@@ -64,9 +64,10 @@ class VersionDraft {
   /// `except` (ids). Returns the next free part number. Throws ApiError(kInternal).
   int CarryOver(const DataSnapshot& base, const std::set<std::string>& except);
   /// fsyncs the files and flips the dataset's current version; `info` is stored in the
-  /// version entry (records, source...). Returns the committed version number.
+  /// version entry (records, source...). With a `staging` token the version is kept aside
+  /// instead (see PublishStaged). Returns the committed version number.
   /// Throws ApiError(kInternal); after a failure the old version stays current.
-  int64_t Commit(const Json& info);
+  int64_t Commit(const Json& info, const std::string& staging = "");
   void Abort();
 
  private:
@@ -87,7 +88,15 @@ class ManagedDataStore {
   static std::string PartitionIdOfDir(const std::string& dir_name);
 
   /// Pins and returns the current version (version 0 when there is no data). Thread-safe.
-  DataSnapshot Current(const std::string& project, const std::string& name);
+  /// With a `staging` token, the version staged under it when there is one: a job activity
+  /// appending twice builds on its own first write.
+  DataSnapshot Current(const std::string& project, const std::string& name,
+                       const std::string& staging = "");
+  /// Makes the version staged under `token` current (a job activity succeeded). No-op when
+  /// nothing is staged. Thread-safe.
+  void PublishStaged(const std::string& project, const std::string& name, const std::string& token);
+  /// Forgets and deletes the version staged under `token` (its activity failed). Thread-safe.
+  void DiscardStaged(const std::string& project, const std::string& name, const std::string& token);
   /// Starts a new version. Thread-safe; concurrent drafts of one dataset get distinct numbers
   /// (the last commit wins).
   std::unique_ptr<VersionDraft> Begin(const std::string& project, const std::string& name);
@@ -116,7 +125,7 @@ class ManagedDataStore {
  private:
   friend class VersionDraft;
   int64_t CommitDraft(const std::string& project, const std::string& name, int64_t version,
-                      const fs::path& dir, const Json& info);
+                      const fs::path& dir, const Json& info, const std::string& staging);
   void ReleaseDraft(const std::string& project, const std::string& name, int64_t version);
   void Unpin(const std::string& key);
   /// Deletes unreferenced, unpinned version directories of one dataset.

@@ -23,6 +23,7 @@ struct RecipeRunEnv {
   std::string backend_url;  // http://127.0.0.1:PORT
   std::string work_dir;     // a private directory for this activity (exists)
   Services& services;
+  std::string staging = "";  // token under which the activity's managed writes are staged
 };
 
 class RecipeExecutor {

@@ -51,6 +51,7 @@ Principal SecurityService::Authenticate(const auth::Credentials& creds,
     }
     p = PrincipalForUser(t.login);
     p.kind = Principal::Kind::kTicket;
+    p.staging = t.staging;
   } else {
     std::string hash = auth::HashSecret(creds.secret);
     auto idx = store_.Get(kKindApiKeyHash, "", hash);
@@ -161,10 +162,11 @@ void SecurityService::RequireGlobal(const Principal& who, auth::GlobalPerm perm)
   }
 }
 
-std::string SecurityService::IssueTicket(const std::string& login, const std::string& project_key) {
+std::string SecurityService::IssueTicket(const std::string& login, const std::string& project_key,
+                                         const std::string& staging) {
   std::string t = "tkt-" + RandomToken(40);
   std::lock_guard<std::mutex> lock(tickets_mu_);
-  tickets_[t] = Ticket{login, project_key};
+  tickets_[t] = Ticket{login, project_key, staging};
   return t;
 }
 

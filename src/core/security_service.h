@@ -51,9 +51,11 @@ class SecurityService {
   /// Throws ApiError(kForbidden) unless `who` holds the global permission.
   void RequireGlobal(const auth::Principal& who, auth::GlobalPerm perm) const;
 
-  /// Issues an internal ticket acting as `login` (child processes of jobs). Tickets live in
-  /// memory and end with the server or RevokeTicket. Thread-safe.
-  std::string IssueTicket(const std::string& login, const std::string& project_key);
+  /// Issues an internal ticket acting as `login` (child processes of jobs). Managed-dataset
+  /// writes made with it are staged under `staging` when non-empty (see ManagedDataStore).
+  /// Tickets live in memory and end with the server or RevokeTicket. Thread-safe.
+  std::string IssueTicket(const std::string& login, const std::string& project_key,
+                          const std::string& staging = "");
   void RevokeTicket(const std::string& ticket);
 
   /// Creates a key document and its hash index in `txn`; returns the secret. `def` holds the
@@ -64,7 +66,7 @@ class SecurityService {
   storage::MetadataStore& store_;
   mutable std::mutex tickets_mu_;
   struct Ticket {
-    std::string login, project_key;
+    std::string login, project_key, staging;
   };
   std::map<std::string, Ticket> tickets_;
 };

@@ -290,6 +290,31 @@ def test_failing_recipe_fails_the_job_and_keeps_the_previous_output(admin, sales
     assert rows_of(admin, sales, "kept") == [[1], [2], [3], [4]]
 
 
+def test_recipe_failing_after_a_complete_write_keeps_version_and_schema(admin, sales):
+    managed(admin, sales, "kept2", None)
+    code_recipe(admin, sales, "fl2", ["sales"], ["kept2"], """
+        import dataiku
+        dataiku.Dataset("kept2").write_with_schema(dataiku.Dataset("sales").get_dataframe()[["id"]])
+    """)
+    build_ok(admin, sales, "kept2")
+    before = current_version(admin, sales, "kept2")
+    schema_before = admin.get("/projects/%s/datasets/kept2/schema" % sales)["columns"]
+    set_script(admin, sales, "fl2", """
+        import dataiku
+        df = dataiku.Dataset("sales").get_dataframe()
+        df["extra"] = "x"
+        dataiku.Dataset("kept2").write_with_schema(df)
+        raise RuntimeError("failed after writing")
+    """)
+    st = build(admin, sales, "kept2")
+    assert st["baseStatus"]["state"] == "FAILED", st["baseStatus"]
+    assert "failed after writing" in st["baseStatus"]["unexpectedFailure"]["message"]
+    # Outputs flip only when the activity succeeds: version, rows and schema are as before.
+    assert current_version(admin, sales, "kept2") == before
+    assert rows_of(admin, sales, "kept2") == [[1], [2], [3], [4]]
+    assert admin.get("/projects/%s/datasets/kept2/schema" % sales)["columns"] == schema_before
+
+
 def test_exit_code_and_syntax_error(admin, sales):
     managed(admin, sales, "o", [("x", "int")])
     code_recipe(admin, sales, "ex", ["sales"], ["o"], "import sys\nprint('bye')\nsys.exit(3)\n")
