@@ -49,25 +49,19 @@ Json FailureJson(const jobs::Failure& f) {
 
 /// "2015-09-28T09-17-37.455" (DSS job id timestamp, UTC).
 std::string IdTimestamp(int64_t ms) {
-  time_t secs = static_cast<time_t>(ms / 1000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d-%02d-%02d.%03d", tm.tm_year + 1900, tm.tm_mon + 1,
-           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
+  std::string s = IsoUtc(ms);  // 2015-09-28T09:17:37.455Z
+  s.pop_back();
+  std::replace(s.begin(), s.end(), ':', '-');
+  return s;
 }
 
+/// "[2015/09/28-09:17:37.455]" (DSS job log line prefix, UTC).
 std::string LogTimestamp() {
-  int64_t ms = NowMs();
-  time_t secs = static_cast<time_t>(ms / 1000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  snprintf(buf, sizeof buf, "[%04d/%02d/%02d-%02d:%02d:%02d.%03d]", tm.tm_year + 1900,
-           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-           static_cast<int>(ms % 1000));
-  return buf;
+  std::string s = IsoUtc(NowMs());  // 2015-09-28T09:17:37.455Z
+  s.pop_back();
+  std::replace(s.begin(), s.begin() + 10, '-', '/');
+  s[10] = '-';
+  return "[" + s + "]";
 }
 
 std::string ReadFile(const fs::path& p) {
