@@ -240,3 +240,86 @@ def test_sigkill_during_a_job_then_restart(tmp_path):
         assert json.dumps(st["baseStatus"]).count("unexpectedFailure") == 0
     finally:
         s.cleanup()
+
+
+def version_dirs(server, project, name):
+    d = os.path.join(server.data_dir, "managed_datasets", project, name)
+    return sorted(x for x in os.listdir(d) if x.startswith("v")) if os.path.isdir(d) else []
+
+
+def test_sigkill_after_a_complete_write_discards_the_staged_version(tmp_path):
+    """A recipe that finished writing its output but not its activity: the write was staged,
+    so after the crash the previous version is current and the staged files are gone."""
+    s = DssServer().start()
+    try:
+        c = s.client()
+        project = unique("STAGE")
+        c.post("/projects/", {"projectKey": project, "name": project})
+        managed(c, project, "src", [("x", "int")], "1\n")
+        managed(c, project, "out", [("v", "int")])
+        code_recipe(c, project, "py", ["src"], ["out"], WRITE_TWO)
+        build_ok(c, project, "out")
+        before = current_version(c, project, "out")
+        dirs_before = version_dirs(s, project, "out")
+        pid_file = str(tmp_path / "pid")
+        set_script(c, project, "py", textwrap.dedent("""
+            import os, time
+            import dataiku
+            with dataiku.Dataset("out").get_writer() as w:
+                w.write_tuple((99,))
+            with open(%r + ".tmp", "w") as f:
+                f.write(str(os.getpid()))
+            os.rename(%r + ".tmp", %r)
+            time.sleep(300)
+        """ % (pid_file, pid_file, pid_file)))
+        job = start_job(c, project, "out")
+        wait_for(lambda: read_pid(pid_file), 20, "the recipe to finish writing")
+        # The complete write is staged: readers still see the previous version.
+        assert current_version(c, project, "out") == before
+        assert rows_of(c, project, "out") == [[1], [2]]
+        assert len(version_dirs(s, project, "out")) == len(dirs_before) + 1
+        s.stop(sig=signal.SIGKILL)
+        s.start()
+        c = s.client()
+        assert status(c, project, job)["baseStatus"]["state"] == "FAILED"
+        assert current_version(c, project, "out") == before
+        assert rows_of(c, project, "out") == [[1], [2]]
+        assert version_dirs(s, project, "out") == dirs_before
+    finally:
+        s.cleanup()
+
+
+def test_sigkill_during_a_duckdb_job_then_restart():
+    s = DssServer().start()
+    try:
+        c = s.client()
+        project = unique("DKILL")
+        c.post("/projects/", {"projectKey": project, "name": project})
+        managed(c, project, "nums", [("x", "int")], "1\n2\n3\n")
+        managed(c, project, "q", None)
+        create_recipe(c, project, "sql_query", ["nums"], ["q"], "sq", {})
+        set_payload(c, project, "sq", "SELECT x FROM nums")
+        build_ok(c, project, "q")
+        before = current_version(c, project, "q")
+        dirs_before = version_dirs(s, project, "q")
+        set_payload(c, project, "sq",
+                    "SELECT count(*) AS x FROM nums, range(100000) a, range(100000) b "
+                    "WHERE (a.range * b.range + nums.x) % 7 = 3")
+        job = start_job(c, project, "q")
+        wait_for(lambda: running_activity(c, project, job), 10, "a running activity")
+        time.sleep(0.5)
+        s.stop(sig=signal.SIGKILL)
+        s.start()
+        c = s.client()
+        st = status(c, project, job)
+        assert st["baseStatus"]["state"] == "FAILED", st["baseStatus"]
+        assert "restarted" in st["baseStatus"]["unexpectedFailure"]["message"]
+        assert current_version(c, project, "q") == before
+        assert rows_of(c, project, "q") == [[1], [2], [3]]
+        # The half-written version directory was swept at start-up.
+        assert version_dirs(s, project, "q") == dirs_before
+        set_payload(c, project, "sq", "SELECT x + 1 AS x FROM nums")
+        build_ok(c, project, "q")
+        assert rows_of(c, project, "q") == [[2], [3], [4]]
+    finally:
+        s.cleanup()
