@@ -1,6 +1,8 @@
 #include "engine/recipes/sql_dialect.h"
 
 #include <cctype>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "common/api_error.h"
@@ -78,6 +80,74 @@ std::string RegexEscape(const std::string& s) {
 std::string UnsupportedLetter(char c, std::string_view pattern) {
   return std::string("Date pattern letter '") + c + "' in \"" + std::string(pattern) +
          "\" is not supported";
+}
+
+/// One Java date pattern letter in each engine's format language, and the regular expression
+/// its text matches (to refuse unparseable values on PostgreSQL, whose to_timestamp throws).
+struct DateField {
+  const char* pg;
+  const char* duck;
+  const char* re;
+  bool parsable;  // ParseDate accepts it (day names only format)
+};
+
+/// The field of `letter` repeated `count` times; nullopt for letters not supported.
+std::optional<DateField> DateFieldOf(char letter, int count) {
+  switch (letter) {
+    case 'y':
+      return count == 2 ? DateField{"YY", "%y", "[0-9]{2}", true}
+                        : DateField{"YYYY", "%Y", "[0-9]{4}", true};
+    case 'M':
+      if (count >= 4) return DateField{"FMMonth", "%B", "[A-Za-z]+", true};
+      if (count == 3) return DateField{"Mon", "%b", "[A-Za-z]{3}", true};
+      return DateField{"MM", "%m", "[0-9]{1,2}", true};
+    case 'd':
+      return DateField{"DD", "%d", "[0-9]{1,2}", true};
+    case 'H':
+      return DateField{"HH24", "%H", "[0-9]{1,2}", true};
+    case 'h':
+      return DateField{"HH12", "%I", "[0-9]{1,2}", true};
+    case 'm':
+      return DateField{"MI", "%M", "[0-9]{1,2}", true};
+    case 's':
+      return DateField{"SS", "%S", "[0-9]{1,2}", true};
+    case 'S':
+      return DateField{"MS", "%g", "[0-9]{1,3}", true};
+    case 'a':
+      return DateField{"AM", "%p", "[AaPp][Mm]", true};
+    case 'E':
+      return count >= 4 ? DateField{"FMDay", "%A", "[A-Za-z]+", false}
+                        : DateField{"Dy", "%a", "[A-Za-z]{3}", false};
+    default:
+      return std::nullopt;
+  }
+}
+
+/// A Java date pattern as a format string of the engine (`pg`: PostgreSQL to_char /
+/// to_timestamp, else DuckDB strftime / strptime), plus the anchored regular expression of
+/// the text it describes. Refuses letters not supported (for parsing, when `parsing`).
+std::pair<std::string, std::string> TranslateDatePattern(std::string_view jp, bool pg,
+                                                         bool parsing) {
+  std::string fmt, re = "^";
+  for (const auto& t : TokenizeJava(jp)) {
+    if (t.letter == 0) {
+      if (pg) {
+        // PostgreSQL format strings treat letters as patterns: quote literal text.
+        bool alpha = false;
+        for (char c : t.literal) alpha = alpha || std::isalpha(static_cast<unsigned char>(c));
+        fmt += alpha ? "\"" + t.literal + "\"" : t.literal;
+      } else {
+        for (char c : t.literal) fmt += c == '%' ? std::string("%%") : std::string(1, c);
+      }
+      re += RegexEscape(t.literal);
+      continue;
+    }
+    auto f = DateFieldOf(t.letter, t.count);
+    if (!f || (parsing && !f->parsable)) Refuse(UnsupportedLetter(t.letter, jp));
+    fmt += pg ? f->pg : f->duck;
+    re += f->re;
+  }
+  return {fmt, re + "$"};
 }
 
 }  // namespace
@@ -248,72 +318,8 @@ std::string SqlDialect::Now() const {
 }
 
 std::string SqlDialect::ParseDate(const std::string& e, std::string_view jp) const {
-  auto toks = TokenizeJava(jp);
-  std::string fmt, re = "^";
   bool pg = kind_ == Kind::kPostgreSQL;
-  for (const auto& t : toks) {
-    if (t.letter == 0) {
-      if (pg) {
-        // PostgreSQL format strings treat letters as patterns: quote literal text.
-        bool alpha = false;
-        for (char c : t.literal) alpha = alpha || std::isalpha(static_cast<unsigned char>(c));
-        fmt += alpha ? "\"" + t.literal + "\"" : t.literal;
-      } else {
-        for (char c : t.literal) fmt += c == '%' ? std::string("%%") : std::string(1, c);
-      }
-      re += RegexEscape(t.literal);
-      continue;
-    }
-    switch (t.letter) {
-      case 'y':
-        fmt += t.count == 2 ? (pg ? "YY" : "%y") : (pg ? "YYYY" : "%Y");
-        re += t.count == 2 ? "[0-9]{2}" : "[0-9]{4}";
-        break;
-      case 'M':
-        if (t.count >= 4) {
-          fmt += pg ? "FMMonth" : "%B";
-          re += "[A-Za-z]+";
-        } else if (t.count == 3) {
-          fmt += pg ? "Mon" : "%b";
-          re += "[A-Za-z]{3}";
-        } else {
-          fmt += pg ? "MM" : "%m";
-          re += "[0-9]{1,2}";
-        }
-        break;
-      case 'd':
-        fmt += pg ? "DD" : "%d";
-        re += "[0-9]{1,2}";
-        break;
-      case 'H':
-        fmt += pg ? "HH24" : "%H";
-        re += "[0-9]{1,2}";
-        break;
-      case 'h':
-        fmt += pg ? "HH12" : "%I";
-        re += "[0-9]{1,2}";
-        break;
-      case 'm':
-        fmt += pg ? "MI" : "%M";
-        re += "[0-9]{1,2}";
-        break;
-      case 's':
-        fmt += pg ? "SS" : "%S";
-        re += "[0-9]{1,2}";
-        break;
-      case 'S':
-        fmt += pg ? "MS" : "%g";
-        re += "[0-9]{1,3}";
-        break;
-      case 'a':
-        fmt += pg ? "AM" : "%p";
-        re += "[AaPp][Mm]";
-        break;
-      default:
-        Refuse(UnsupportedLetter(t.letter, jp));
-    }
-  }
-  re += "$";
+  auto [fmt, re] = TranslateDatePattern(jp, pg, /*parsing=*/true);
   if (!pg) return "try_strptime(" + ToText(e) + ", " + Str(fmt) + ")";
   std::string txt = "CAST(" + e + " AS TEXT)";
   return "(CASE WHEN " + txt + " ~ " + Str(re) + " THEN CAST(to_timestamp(" + txt + ", " +
@@ -322,55 +328,7 @@ std::string SqlDialect::ParseDate(const std::string& e, std::string_view jp) con
 
 std::string SqlDialect::FormatDate(const std::string& e, std::string_view jp) const {
   bool pg = kind_ == Kind::kPostgreSQL;
-  std::string fmt;
-  for (const auto& t : TokenizeJava(jp)) {
-    if (t.letter == 0) {
-      if (pg) {
-        bool alpha = false;
-        for (char c : t.literal) alpha = alpha || std::isalpha(static_cast<unsigned char>(c));
-        fmt += alpha ? "\"" + t.literal + "\"" : t.literal;
-      } else {
-        for (char c : t.literal) fmt += c == '%' ? std::string("%%") : std::string(1, c);
-      }
-      continue;
-    }
-    switch (t.letter) {
-      case 'y':
-        fmt += t.count == 2 ? (pg ? "YY" : "%y") : (pg ? "YYYY" : "%Y");
-        break;
-      case 'M':
-        fmt += t.count >= 4   ? (pg ? "FMMonth" : "%B")
-               : t.count == 3 ? (pg ? "Mon" : "%b")
-                              : (pg ? "MM" : "%m");
-        break;
-      case 'd':
-        fmt += pg ? "DD" : "%d";
-        break;
-      case 'H':
-        fmt += pg ? "HH24" : "%H";
-        break;
-      case 'h':
-        fmt += pg ? "HH12" : "%I";
-        break;
-      case 'm':
-        fmt += pg ? "MI" : "%M";
-        break;
-      case 's':
-        fmt += pg ? "SS" : "%S";
-        break;
-      case 'S':
-        fmt += pg ? "MS" : "%g";
-        break;
-      case 'a':
-        fmt += pg ? "AM" : "%p";
-        break;
-      case 'E':
-        fmt += t.count >= 4 ? (pg ? "FMDay" : "%A") : (pg ? "Dy" : "%a");
-        break;
-      default:
-        Refuse(UnsupportedLetter(t.letter, jp));
-    }
-  }
+  std::string fmt = TranslateDatePattern(jp, pg, /*parsing=*/false).first;
   if (pg) return "to_char(" + e + ", " + Str(fmt) + ")";
   return "strftime(" + e + ", " + Str(fmt) + ")";
 }
