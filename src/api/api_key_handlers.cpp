@@ -4,16 +4,8 @@
 
 namespace dss::api {
 
-namespace {
-http::Response JsonArray(const std::vector<Json>& items) {
-  Json out = Json::array();
-  for (const auto& i : items) out.push_back(i);
-  return http::Response::FromJson(out);
-}
-}  // namespace
-
 http::Response ListGlobalKeys(Context& ctx) {
-  return JsonArray(ctx.svc.api_keys().ListGlobal());
+  return http::Response::FromJson(Json(ctx.svc.api_keys().ListGlobal()));
 }
 
 http::Response CreateGlobalKey(Context& ctx) {
@@ -40,7 +32,7 @@ http::Response GetGlobalKeyBySecret(Context& ctx) {
 
 http::Response ListPersonalKeys(Context& ctx) {
   if (ctx.who.login.empty()) return http::Response::FromJson(Json::array());
-  return JsonArray(ctx.svc.api_keys().ListPersonal(ctx.who.login));
+  return http::Response::FromJson(Json(ctx.svc.api_keys().ListPersonal(ctx.who.login)));
 }
 
 http::Response CreatePersonalKey(Context& ctx) {
@@ -63,7 +55,7 @@ http::Response DeletePersonalKey(Context& ctx) {
 }
 
 http::Response ListAllPersonalKeys(Context& ctx) {
-  return JsonArray(ctx.svc.api_keys().ListPersonal(""));
+  return http::Response::FromJson(Json(ctx.svc.api_keys().ListPersonal("")));
 }
 
 http::Response CreatePersonalKeyForUser(Context& ctx) {
@@ -73,7 +65,7 @@ http::Response CreatePersonalKeyForUser(Context& ctx) {
 }
 
 http::Response ListProjectKeys(Context& ctx) {
-  return JsonArray(ctx.svc.api_keys().ListProject(ctx.Param("projectKey")));
+  return http::Response::FromJson(Json(ctx.svc.api_keys().ListProject(ctx.Param("projectKey"))));
 }
 
 http::Response CreateProjectKey(Context& ctx) {

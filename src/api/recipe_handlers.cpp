@@ -14,9 +14,7 @@ const std::string& Name(Context& ctx) {
 }  // namespace
 
 http::Response ListRecipes(Context& ctx) {
-  Json out = Json::array();
-  for (auto& r : ctx.svc.recipes().List(Key(ctx))) out.push_back(std::move(r));
-  return http::Response::FromJson(out);
+  return http::Response::FromJson(Json(ctx.svc.recipes().List(Key(ctx))));
 }
 
 http::Response CreateRecipe(Context& ctx) {

@@ -5,16 +5,9 @@
 
 namespace dss::api {
 
-namespace {
-http::Response JsonArray(const std::vector<Json>& items) {
-  Json out = Json::array();
-  for (const auto& i : items) out.push_back(i);
-  return http::Response::FromJson(out);
-}
-}  // namespace
-
 http::Response ListUsers(Context& ctx) {
-  return JsonArray(ctx.svc.users().List(ctx.req.QueryBool("includeSettings", false)));
+  return http::Response::FromJson(
+      Json(ctx.svc.users().List(ctx.req.QueryBool("includeSettings", false))));
 }
 
 http::Response CreateUser(Context& ctx) {
@@ -54,11 +47,12 @@ http::Response GetUserActivity(Context& ctx) {
 }
 
 http::Response ListUsersActivity(Context& ctx) {
-  return JsonArray(ctx.svc.users().ListActivity(ctx.req.QueryBool("enabledUsersOnly", false)));
+  return http::Response::FromJson(
+      Json(ctx.svc.users().ListActivity(ctx.req.QueryBool("enabledUsersOnly", false))));
 }
 
 http::Response ListUsersInfo(Context& ctx) {
-  return JsonArray(ctx.svc.users().ListInfo());
+  return http::Response::FromJson(Json(ctx.svc.users().ListInfo()));
 }
 
 http::Response GetUserInfo(Context& ctx) {
@@ -75,7 +69,7 @@ http::Response PutCurrentUser(Context& ctx) {
 }
 
 http::Response ListGroups(Context& ctx) {
-  return JsonArray(ctx.svc.groups().List());
+  return http::Response::FromJson(Json(ctx.svc.groups().List()));
 }
 
 http::Response CreateGroup(Context& ctx) {

@@ -192,6 +192,14 @@ void DatasetService::ValidateSchema(const Json& schema) {
   }
 }
 
+void DatasetService::RequireConnectionOfType(const Json& params, const std::string& type) const {
+  std::string conn = Str(params, "connection", "params.");
+  if (conn.empty()) throw Invalid("Missing required field 'params.connection'");
+  if (ResolveConnection(conn).value("type", "") != type)
+    throw Invalid("Connection '" + conn + "' in 'params.connection' is not a " + type +
+                  " connection");
+}
+
 void DatasetService::Validate(const std::string& project, const Json& def) const {
   if (!def.is_object()) throw Invalid("The dataset definition must be a JSON object");
   if (!def.contains("type") || !def["type"].is_string())
@@ -206,12 +214,7 @@ void DatasetService::Validate(const std::string& project, const Json& def) const
   const Json params =
       def.contains("params") && def["params"].is_object() ? def["params"] : Json::object();
   if (type == "Filesystem") {
-    std::string conn = Str(params, "connection", "params.");
-    if (conn.empty()) throw Invalid("Missing required field 'params.connection'");
-    Json c = ResolveConnection(conn);
-    if (c.value("type", "") != "Filesystem")
-      throw Invalid("Connection '" + conn +
-                    "' in 'params.connection' is not a Filesystem connection");
+    RequireConnectionOfType(params, "Filesystem");
     std::string path = Str(params, "path", "params.");
     if (path.find("..") != std::string::npos)
       throw Invalid("Field 'params.path' must not contain '..'");
@@ -228,12 +231,7 @@ void DatasetService::Validate(const std::string& project, const Json& def) const
     if (fid.empty() || fid.find('/') != std::string::npos || fid.find("..") != std::string::npos)
       throw Invalid("Invalid 'params.folderSmartId' '" + smart + "'");
   } else if (type == "PostgreSQL") {
-    std::string conn = Str(params, "connection", "params.");
-    if (conn.empty()) throw Invalid("Missing required field 'params.connection'");
-    Json c = ResolveConnection(conn);
-    if (c.value("type", "") != "PostgreSQL")
-      throw Invalid("Connection '" + conn +
-                    "' in 'params.connection' is not a PostgreSQL connection");
+    RequireConnectionOfType(params, "PostgreSQL");
     std::string mode = Str(params, "mode", "params.");
     if (mode.empty()) mode = "table";
     if (mode == "table") {

@@ -79,6 +79,9 @@ class DatasetService {
   Json ResolveConnection(const std::string& name) const;
 
  private:
+  /// Throws kInvalidConfig unless `params.connection` names a connection of `type`
+  /// (kConnectionNotFound for an unknown one).
+  void RequireConnectionOfType(const Json& params, const std::string& type) const;
   Json Stamp(const auth::Principal& who, Json def, bool creation) const;
   void RequireProject(const std::string& project) const;
   Json Insert(const auth::Principal& who, const std::string& project, Json def);

@@ -66,6 +66,30 @@ Json BulkResult(const std::string& login, const std::exception* e) {
               {"error", e ? Json(e->what()) : Json(nullptr)}};
 }
 
+// The "login" field of a bulk item ("" when it has none).
+std::string LoginField(const Json& item) {
+  return item.is_object() && item.contains("login") && item["login"].is_string()
+             ? item["login"].get<std::string>()
+             : "";
+}
+
+// Applies `apply(item, login)` to every item of a bulk request, `login_of(item)` naming it in
+// the results: one result per item, and a failing item does not stop the others.
+template <typename LoginOf, typename Apply>
+Json ForEachBulkItem(const Json& items, LoginOf login_of, Apply apply) {
+  Json out = Json::array();
+  for (const auto& item : items) {
+    std::string login = login_of(item);
+    try {
+      apply(item, login);
+      out.push_back(BulkResult(login, nullptr));
+    } catch (const std::exception& e) {
+      out.push_back(BulkResult(login, &e));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 UserService::UserService(storage::MetadataStore& store) : store_(store) {}
@@ -255,53 +279,25 @@ void UserService::Delete(const auth::Principal& who, const std::string& login, b
 
 Json UserService::BulkCreate(const Json& items) {
   if (!items.is_array()) throw ApiError::BadRequest("Body must be a JSON array of users");
-  Json out = Json::array();
-  for (const auto& item : items) {
-    std::string login = item.is_object() && item.contains("login") && item["login"].is_string()
-                            ? item["login"].get<std::string>()
-                            : "";
-    try {
-      Create(item);
-      out.push_back(BulkResult(login, nullptr));
-    } catch (const std::exception& e) {
-      out.push_back(BulkResult(login, &e));
-    }
-  }
-  return out;
+  return ForEachBulkItem(items, LoginField,
+                         [&](const Json& item, const std::string&) { Create(item); });
 }
 
 Json UserService::BulkUpdate(const Json& items) {
   if (!items.is_array()) throw ApiError::BadRequest("Body must be a JSON array of user settings");
-  Json out = Json::array();
-  for (const auto& item : items) {
-    std::string login = item.is_object() && item.contains("login") && item["login"].is_string()
-                            ? item["login"].get<std::string>()
-                            : "";
-    try {
-      if (login.empty()) throw ApiError::BadRequest("Missing required field 'login'");
-      Update(login, item);
-      out.push_back(BulkResult(login, nullptr));
-    } catch (const std::exception& e) {
-      out.push_back(BulkResult(login, &e));
-    }
-  }
-  return out;
+  return ForEachBulkItem(items, LoginField, [&](const Json& item, const std::string& login) {
+    if (login.empty()) throw ApiError::BadRequest("Missing required field 'login'");
+    Update(login, item);
+  });
 }
 
 Json UserService::BulkDelete(const auth::Principal& who, const Json& logins, bool allow_self) {
   if (!logins.is_array()) throw ApiError::BadRequest("Body must be a JSON array of logins");
-  Json out = Json::array();
-  for (const auto& l : logins) {
-    std::string login = l.is_string() ? l.get<std::string>() : l.dump();
-    try {
-      if (!l.is_string()) throw ApiError::BadRequest("Logins must be strings");
-      Delete(who, login, allow_self);
-      out.push_back(BulkResult(login, nullptr));
-    } catch (const std::exception& e) {
-      out.push_back(BulkResult(login, &e));
-    }
-  }
-  return out;
+  auto login_of = [](const Json& l) { return l.is_string() ? l.get<std::string>() : l.dump(); };
+  return ForEachBulkItem(logins, login_of, [&](const Json& l, const std::string& login) {
+    if (!l.is_string()) throw ApiError::BadRequest("Logins must be strings");
+    Delete(who, login, allow_self);
+  });
 }
 
 Json UserService::GetOwn(const auth::Principal& who) const {
