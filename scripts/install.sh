@@ -10,7 +10,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 PKGS=(build-essential cmake ninja-build ccache pkg-config git
       libboost1.81-dev nlohmann-json3-dev libsqlite3-dev libgtest-dev libgmock-dev
       postgresql libpq-dev
-      python3 python3-pandas python3-pytest python3-requests
+      python3 python3-pandas python3-dateutil python3-pytest python3-requests
       wrk nginx-light clang-format curl)
 missing=()
 for p in "${PKGS[@]}"; do

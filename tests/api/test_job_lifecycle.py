@@ -2,6 +2,7 @@
 Python recipe (its process is killed) or a long DuckDB query quickly, a job running when the
 server is SIGKILLed is FAILED after the restart; in every case the outputs keep their previous
 version and a new job builds."""
+import contextlib
 import json
 import os
 import signal
@@ -198,12 +199,21 @@ def test_abort_long_in_database_postgresql_query(admin, project):
     assert psql("SELECT x FROM public.%s ORDER BY x" % dst) == [["1"], ["2"]]
 
 
-def test_sigkill_during_a_job_then_restart(tmp_path):
+@contextlib.contextmanager
+def own_server(prefix):
+    """A server of the test's own (it is SIGKILLed) with a fresh project: (server, project)."""
     s = DssServer().start()
     try:
+        project = unique(prefix)
+        s.client().post("/projects/", {"projectKey": project, "name": project})
+        yield s, project
+    finally:
+        s.cleanup()
+
+
+def test_sigkill_during_a_job_then_restart(tmp_path):
+    with own_server("CRASH") as (s, project):
         c = s.client()
-        project = unique("CRASH")
-        c.post("/projects/", {"projectKey": project, "name": project})
         managed(c, project, "src", [("x", "int")], "1\n")
         managed(c, project, "out", [("v", "int")])
         code_recipe(c, project, "longpy", ["src"], ["out"], WRITE_TWO)
@@ -238,8 +248,6 @@ def test_sigkill_during_a_job_then_restart(tmp_path):
         assert rows_of(c, project, "out") == [[7], [2]]
         assert current_version(c, project, "out") > before
         assert json.dumps(st["baseStatus"]).count("unexpectedFailure") == 0
-    finally:
-        s.cleanup()
 
 
 def version_dirs(server, project, name):
@@ -250,11 +258,8 @@ def version_dirs(server, project, name):
 def test_sigkill_after_a_complete_write_discards_the_staged_version(tmp_path):
     """A recipe that finished writing its output but not its activity: the write was staged,
     so after the crash the previous version is current and the staged files are gone."""
-    s = DssServer().start()
-    try:
+    with own_server("STAGE") as (s, project):
         c = s.client()
-        project = unique("STAGE")
-        c.post("/projects/", {"projectKey": project, "name": project})
         managed(c, project, "src", [("x", "int")], "1\n")
         managed(c, project, "out", [("v", "int")])
         code_recipe(c, project, "py", ["src"], ["out"], WRITE_TWO)
@@ -285,16 +290,11 @@ def test_sigkill_after_a_complete_write_discards_the_staged_version(tmp_path):
         assert current_version(c, project, "out") == before
         assert rows_of(c, project, "out") == [[1], [2]]
         assert version_dirs(s, project, "out") == dirs_before
-    finally:
-        s.cleanup()
 
 
 def test_sigkill_during_a_duckdb_job_then_restart():
-    s = DssServer().start()
-    try:
+    with own_server("DKILL") as (s, project):
         c = s.client()
-        project = unique("DKILL")
-        c.post("/projects/", {"projectKey": project, "name": project})
         managed(c, project, "nums", [("x", "int")], "1\n2\n3\n")
         managed(c, project, "q", None)
         create_recipe(c, project, "sql_query", ["nums"], ["q"], "sq", {})
@@ -321,5 +321,3 @@ def test_sigkill_during_a_duckdb_job_then_restart():
         set_payload(c, project, "sq", "SELECT x + 1 AS x FROM nums")
         build_ok(c, project, "q")
         assert rows_of(c, project, "q") == [[2], [3], [4]]
-    finally:
-        s.cleanup()
