@@ -254,7 +254,7 @@ std::vector<Json> RecipeService::List(const std::string& project) const {
 
 std::vector<engine::CompiledOutput> RecipeService::CompileStored(
     storage::Txn& txn, const std::string& project, const Json& recipe, const std::string& payload,
-    bool for_validation, bool* schemas_known, bool expected) const {
+    bool for_validation, bool* schemas_known, int expected_depth) const {
   engine::CompileRequest req;
   req.recipe = recipe;
   req.payload = payload;
@@ -262,9 +262,10 @@ std::vector<engine::CompiledOutput> RecipeService::CompileStored(
   auto dialect = engine::SqlDialect::DuckDB();
   for (const auto& ref : RoleRefs(recipe, "inputs")) {
     auto ds = FindDataset(txn, project, ref);
-    Json cols = !ds        ? Json::array()
-                : expected ? ExpectedColumns(txn, project, ref, 0)
-                           : ds->value("schema", Json::object()).value("columns", Json::array());
+    Json cols = !ds ? Json::array()
+                : expected_depth >= 0
+                    ? ExpectedColumns(txn, project, ref, expected_depth)
+                    : ds->value("schema", Json::object()).value("columns", Json::array());
     if (!ds || !cols.is_array() || cols.empty()) {
       *schemas_known = false;
       return {};
@@ -291,19 +292,11 @@ Json RecipeService::ExpectedColumns(storage::Txn& txn, const std::string& projec
     std::string type = recipe.value("type", "");
     if (!engine::RecipeCompiler::IsCompilable(type) || type == "pivot") return stored;
     try {
-      engine::CompileRequest req;
-      req.recipe = recipe;
-      req.payload = LoadPayload(txn, project, r.id);
-      auto dialect = engine::SqlDialect::DuckDB();
-      for (const auto& in : RoleRefs(recipe, "inputs")) {
-        Json cols = ExpectedColumns(txn, project, in, depth + 1);
-        if (!cols.is_array() || cols.empty()) return stored;
-        req.inputs[in] = TableRelation(dialect, in, cols);
-      }
-      engine::RecipeCompiler rc(dialect);
-      for (const auto& p : rc.Probes(req)) req.probed[p.key] = {"v"};
-      for (const auto& o : rc.Compile(req))
-        if (o.ref == ref && !o.columns.empty()) return ColumnsJson(o.columns);
+      bool known = false;
+      auto outs = CompileStored(txn, project, recipe, LoadPayload(txn, project, r.id),
+                                /*for_validation=*/true, &known, depth + 1);
+      for (const auto& o : outs)
+        if (known && o.ref == ref && !o.columns.empty()) return ColumnsJson(o.columns);
     } catch (const ApiError&) {
       // The upstream recipe does not compile (yet): its build will say so.
     }
@@ -524,7 +517,7 @@ Json RecipeService::Save(const auth::Principal& who, const std::string& project,
     FlowService::CheckRecipeFits(txn, project, name, recipe);
     if (engine::RecipeCompiler::IsCompilable(type)) {
       bool known = false;
-      CompileStored(txn, project, recipe, payload, true, &known, /*expected=*/true);
+      CompileStored(txn, project, recipe, payload, true, &known, /*expected_depth=*/0);
     }
     Json tag = {
         {"versionNumber", old.value("versionTag", Json::object()).value("versionNumber", 0) + 1},
@@ -682,7 +675,7 @@ Json RecipeService::SchemaUpdate(const std::string& project, const std::string& 
     if (!engine::RecipeCompiler::IsCompilable(r.value("type", ""))) return;
     bool known = false;
     auto outs = CompileStored(txn, project, r, LoadPayload(txn, project, name), false, &known,
-                              /*expected=*/true);
+                              /*expected_depth=*/0);
     if (!known)
       throw ApiError(
           ErrorCode::kInvalidRecipe,

@@ -74,13 +74,14 @@ class RecipeService {
   static void ValidateName(const std::string& name);
 
  private:
-  /// Compiles `recipe` + `payload` against the stored input schemas (with `expected`, the
-  /// schemas the inputs will have once built: see ExpectedColumns); returns the outputs, or
-  /// throws. `for_validation` substitutes data-dependent parts (pivot values).
+  /// Compiles `recipe` + `payload` against the stored input schemas (with `expected_depth`
+  /// >= 0, the schemas the inputs will have once built: see ExpectedColumns, called at that
+  /// depth); returns the outputs, or throws. `for_validation` substitutes data-dependent parts
+  /// (pivot values).
   std::vector<engine::CompiledOutput> CompileStored(storage::Txn& txn, const std::string& project,
                                                     const Json& recipe, const std::string& payload,
                                                     bool for_validation, bool* schemas_known,
-                                                    bool expected = false) const;
+                                                    int expected_depth = -1) const;
   /// The columns dataset `ref` will have once built: what the visual recipe producing it
   /// computes from its own inputs' expected columns (recursively, `depth` bounds it), else
   /// its stored schema. Stored schemas lag behind recipe edits until a build or schema-update,
