@@ -536,7 +536,7 @@ Json DatasetDataService::WriteFromSql(engine::DuckConnection& conn, const std::s
              QuoteSqlIdent(schema[i].first);
   }
   typed += " FROM (" + select_sql + ") AS _w(" + aliases + ")";
-  DataSnapshot base = managed_.Current(project, name);
+  DataSnapshot base = managed_.Current(project, name, opts.staging);
   auto draft = managed_.Begin(project, name);
   int next = 0;
   std::string mode = ToLower(opts.mode);
@@ -561,7 +561,7 @@ Json DatasetDataService::WriteFromSql(engine::DuckConnection& conn, const std::s
   int64_t records = n.empty() ? 0 : std::stoll(n);
   Json info = {{"source", "sql"}, {"mode", mode}};
   if (mode != "append" && !part.partitioned()) info["records"] = records;
-  int64_t v = draft->Commit(info);
+  int64_t v = draft->Commit(info, opts.staging);
   managed_.RecordBuild(project, name, start, NowMs(), true);
   return Json{{"version", v}, {"records", records}};
 }

@@ -143,8 +143,8 @@ class RecipeActivity : public jobs::Activity {
     std::error_code ec;
     fs::create_directories(work_dir_, ec);
     if (ec) throw ApiError::Internal("Cannot create " + work_dir_.string() + ": " + ec.message());
-    // Writes the recipe makes through the API (Python, shell) are staged under this token
-    // and published only when the activity succeeds.
+    // Every managed write of the activity (its engine's, or a code recipe's through the API)
+    // is staged under this token and published only when the whole activity succeeds.
     std::string staging = job_id_ + "/" + run_.recipe_name + "/" + run_.partition;
     RecipeRunEnv env{run_,         project_,           job_id_, login_,
                      backend_url_, work_dir_.string(), svc_,    staging};

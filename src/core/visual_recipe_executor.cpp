@@ -99,9 +99,8 @@ bool SameSchema(const Json& def, const std::vector<engine::Column>& cols) {
 }
 
 /// Sets an output's schema to what the recipe produces (DSS updates output schemas on build).
-/// Returns the schema it replaced (null when unchanged), so that a failed write can put it back.
-Json SyncSchema(Services& svc, const FlowRef& out, const std::vector<engine::Column>& cols) {
-  Json before;
+/// A failed activity puts it back (JobService), with the rest of its outputs.
+void SyncSchema(Services& svc, const FlowRef& out, const std::vector<engine::Column>& cols) {
   svc.store().Transact([&](storage::Txn& txn) {
     auto doc = txn.Get(kKindDataset, out.project_key, out.id);
     if (!doc)
@@ -110,28 +109,11 @@ Json SyncSchema(Services& svc, const FlowRef& out, const std::vector<engine::Col
           "Output dataset '" + out.id + "' does not exist in project " + out.project_key);
     if (SameSchema(*doc->data, cols)) return;
     Json d = *doc->data;
-    before = d.value("schema", Json{{"columns", Json::array()}});
     Json c = Json::array();
     for (const auto& col : cols) c.push_back({{"name", col.name}, {"type", col.type}});
     d["schema"] = {{"columns", c}, {"userModified", false}};
     txn.Put(kKindDataset, out.project_key, out.id, d);
   });
-  return before;
-}
-
-void RestoreSchema(Services& svc, const FlowRef& out, const Json& before) {
-  if (before.is_null()) return;
-  try {
-    svc.store().Transact([&](storage::Txn& txn) {
-      auto doc = txn.Get(kKindDataset, out.project_key, out.id);
-      if (!doc) return;
-      Json d = *doc->data;
-      d["schema"] = before;
-      txn.Put(kKindDataset, out.project_key, out.id, d);
-    });
-  } catch (...) {
-    // The write error is what the user needs to see; a stale schema is harmless.
-  }
 }
 
 /// The PostgreSQL connection every input and output lives on, or nullopt.
@@ -463,10 +445,11 @@ void RunOnDuckDB(const RecipeRunEnv& env, jobs::ActivityContext& ctx, const std:
       SyncSchema(svc, o.flow, WritePgOutput(env, ctx, *conn, o, c, i));
       continue;
     }
-    // The writer casts to the output schema, so the schema is updated first; a failed write
-    // puts the previous one back so that a failed activity changes nothing.
-    Json before = c.columns.empty() ? Json() : SyncSchema(svc, o.flow, c.columns);
+    // The writer casts to the output schema, so the schema is updated first. The write is
+    // staged: it becomes current, with the other outputs, only when the activity succeeds.
+    if (!c.columns.empty()) SyncSchema(svc, o.flow, c.columns);
     WriteOptions opts;
+    opts.staging = env.staging;
     opts.mode = c.append ? "append" : "overwrite";
     opts.partition = env.run.partition == "NP" ? "" : env.run.partition;
     opts.sync_schema = c.columns.empty();  // SQL query recipe: the schema of the result
@@ -476,7 +459,6 @@ void RunOnDuckDB(const RecipeRunEnv& env, jobs::ActivityContext& ctx, const std:
       r = svc.dataset_data().WriteFromSql(*conn, o.flow.project_key, o.flow.id, c.sql, opts);
     } catch (const ApiError& e) {
       ctx.Log(std::string("Writing ") + o.flow.id + " failed: " + e.what());
-      RestoreSchema(svc, o.flow, before);
       throw;
     }
     ctx.Log("Wrote " + r.value("records", Json(0)).dump() + " records to " + o.flow.id +

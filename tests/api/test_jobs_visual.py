@@ -475,3 +475,23 @@ def test_pg_sql_script_writes_its_output(admin, pg_sales):
     assert st["baseStatus"]["state"] == "FAILED"
     assert "INSERT has more expressions" in st["baseStatus"]["unexpectedFailure"]["message"]
     assert psql("SELECT count(*) FROM public.%s" % table) == [["3"]]
+
+
+def test_failed_output_keeps_every_output_of_the_activity_unchanged(admin, sales):
+    """split -> (big: managed, bad: Inline, which recipes cannot write): the activity fails on
+    'bad' after writing 'big', and 'big' keeps its previous version, rows and schema."""
+    managed(admin, sales, "big", [("id", "int")], "7\n")
+    admin.post("/projects/%s/datasets/" % sales,
+               {"name": "bad", "projectKey": sales, "type": "Inline", "params": {},
+                "schema": {"columns": [{"name": "id", "type": "int"}]}, "inlineData": []})
+    create_recipe(admin, sales, "split", ["sales"], ["big", "bad"], "spl2", {})
+    set_payload(admin, sales, "spl2", lambda p: p.update({
+        "splitMode": "RANGE", "column": "amount",
+        "rangeSplits": [{"min": 10, "max": 1000, "outputIndex": 0}], "defaultOutputIndex": 1}))
+    versions = admin.get("/projects/%s/datasets/big/versions" % sales)
+    st = build(admin, sales, "big")
+    assert st["baseStatus"]["state"] == "FAILED", st["baseStatus"]
+    assert "bad" in job_log(admin, sales, st["id"])
+    assert admin.get("/projects/%s/datasets/big/versions" % sales) == versions
+    assert rows_of(admin, sales, "big") == [[7]]
+    assert schema_of(admin, sales, "big") == [("id", "int")]
